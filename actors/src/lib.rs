@@ -1,0 +1,1 @@
+//! Airut control plane.

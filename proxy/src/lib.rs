@@ -1,0 +1,1 @@
+//! Airut network sandbox data plane (filled in by the network sandbox issue).
