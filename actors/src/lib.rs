@@ -1,1 +1,5 @@
 //! Airut control plane.
+pub mod config;
+pub mod sandbox;
+pub mod state_dir;
+pub mod store;

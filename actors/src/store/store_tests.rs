@@ -90,7 +90,10 @@ fn trees_are_separate_namespaces() {
         body: "hello".into(),
     };
     store.put("same", &intake).expect("put");
-    assert_eq!(store.get::<Conv>("same").expect("get"), Some(conv("same", 1)));
+    assert_eq!(
+        store.get::<Conv>("same").expect("get"),
+        Some(conv("same", 1))
+    );
     assert_eq!(store.get::<Intake>("same").expect("get"), Some(intake));
 }
 
@@ -252,13 +255,17 @@ fn crash_child_writer() {
     };
     let store = Store::open(std::path::Path::new(&dir)).expect("open");
     for i in 0..100u32 {
-        store.put(&format!("flushed/{i:03}"), &conv("f", i)).expect("put");
+        store
+            .put(&format!("flushed/{i:03}"), &conv("f", i))
+            .expect("put");
     }
     store.flush().expect("flush");
     println!("AIRUT-READY");
     let mut i = 0u32;
     loop {
-        store.put(&format!("racing/{i:09}"), &conv("r", i)).expect("put");
+        store
+            .put(&format!("racing/{i:09}"), &conv("r", i))
+            .expect("put");
         i = i.wrapping_add(1);
     }
 }
@@ -271,7 +278,11 @@ fn data_survives_kill_9() {
 
     let dir = tempfile::tempdir().expect("tempdir");
     let mut child = Command::new(std::env::current_exe().expect("test binary"))
-        .args(["store::store_tests::crash_child_writer", "--exact", "--nocapture"])
+        .args([
+            "store::store_tests::crash_child_writer",
+            "--exact",
+            "--nocapture",
+        ])
         .env("AIRUT_STORE_CRASH_DIR", dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -1,9 +1,9 @@
 //! Multi-tree atomic updates.
 
+use sled::Transactional;
 use sled::transaction::{
     ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
 };
-use sled::Transactional;
 
 use super::error::{StoreError, StoreResult};
 use super::record::Record;

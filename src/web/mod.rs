@@ -1,0 +1,82 @@
+//! The HTTP side of the gateway. Until the dashboard lands this serves a
+//! placeholder page plus `/api/health` and `/api/version`, which the CLI and
+//! service checks already rely on.
+
+use actix_web::{App, HttpResponse, HttpServer, dev::Server, http::header, web};
+use serde::Serialize;
+
+/// What the web layer needs to know about the running gateway.
+#[derive(Clone)]
+pub struct WebState {
+    pub instance_id: String,
+    pub started: std::time::Instant,
+    pub repo_count: usize,
+}
+
+#[derive(Serialize)]
+struct Version {
+    version: &'static str,
+    instance_id: String,
+}
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    uptime_secs: u64,
+    repos: usize,
+}
+
+async fn index(state: web::Data<WebState>) -> HttpResponse {
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Airut</title></head>\
+         <body><h1>Airut {}</h1><p>The gateway is running with {} repo{}.</p></body></html>",
+        env!("CARGO_PKG_VERSION"),
+        state.repo_count,
+        if state.repo_count == 1 { "" } else { "s" }
+    );
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'self'"))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(body)
+}
+
+async fn version(state: web::Data<WebState>) -> HttpResponse {
+    HttpResponse::Ok().json(Version {
+        version: env!("CARGO_PKG_VERSION"),
+        instance_id: state.instance_id.clone(),
+    })
+}
+
+async fn health(state: web::Data<WebState>) -> HttpResponse {
+    HttpResponse::Ok().json(Health {
+        status: "ok",
+        uptime_secs: state.started.elapsed().as_secs(),
+        repos: state.repo_count,
+    })
+}
+
+/// Binds and starts the server. Signals are ours to handle (graceful
+/// gateway shutdown comes first), so actix-web's own handlers are off.
+/// Returns the server and the addresses it is bound to (port 0 picks one).
+pub fn start(
+    host: &str,
+    port: u16,
+    state: WebState,
+) -> std::io::Result<(Server, Vec<std::net::SocketAddr>)> {
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .route("/", web::get().to(index))
+            .route("/api/version", web::get().to(version))
+            .route("/api/health", web::get().to(health))
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .bind((host, port))?;
+    let addrs = server.addrs();
+    Ok((server.run(), addrs))
+}
