@@ -1,5 +1,6 @@
 //! Airut control plane.
 pub mod config;
+pub mod keyed_lock;
 pub mod sandbox;
 pub mod state_dir;
 pub mod store;

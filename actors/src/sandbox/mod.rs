@@ -3,6 +3,14 @@
 //! Knows nothing of allowlists or channels; the conversation actor wires it
 //! to the rest.
 
+pub mod build_context;
 pub mod claude_binary;
+pub mod container_run;
+pub mod container_spec;
 pub mod engine;
 pub mod engine_endpoints;
+pub mod entrypoint;
+pub mod images;
+pub mod line_splitter;
+pub mod names;
+pub mod stop_handle;

@@ -80,7 +80,7 @@ pub struct ClaudeBinaryCache {
     server: ReleaseServer,
     retry: RetryPolicy,
     options: ClaudeCacheOptions,
-    locks: super::lock::VersionLocks,
+    locks: crate::keyed_lock::KeyedLocks,
     resolver: ChannelResolver,
 }
 
@@ -109,10 +109,23 @@ impl ClaudeBinaryCache {
                 attempts: options.attempts,
                 delays: options.retry_delays.clone(),
             },
-            locks: super::lock::VersionLocks::default(),
+            locks: crate::keyed_lock::KeyedLocks::new(dir.join(super::layout::LOCK_DIR)),
             resolver,
             options,
             dir,
+        })
+    }
+
+    async fn lock(
+        &self,
+        version: &str,
+    ) -> Result<crate::keyed_lock::KeyedGuard, ClaudeBinaryError> {
+        self.locks.lock(version).await.map_err(|e| {
+            ClaudeBinaryError::storage(
+                "lock",
+                self.dir.join(super::layout::LOCK_DIR).join(version),
+                e,
+            )
         })
     }
 
@@ -228,7 +241,7 @@ impl ClaudeBinaryCache {
     }
 
     async fn ensure_exact_locked(&self, version: &str) -> Result<ClaudeBinary, ClaudeBinaryError> {
-        let _guard = self.locks.lock(&self.dir, version).await?;
+        let _guard = self.lock(version).await?;
         let version_dir = self.dir.join(version);
         if layout::is_complete(&version_dir, version, self.platform) {
             debug!("Claude Code binary cached");
@@ -284,7 +297,7 @@ impl ClaudeBinaryCache {
 
     /// `version` if it is complete on disk; never downloads.
     async fn cached(&self, version: &str) -> Result<Option<ClaudeBinary>, ClaudeBinaryError> {
-        let _guard = self.locks.lock(&self.dir, version).await?;
+        let _guard = self.lock(version).await?;
         let complete = layout::is_complete(&self.dir.join(version), version, self.platform);
         Ok(complete.then(|| self.binary(version)))
     }
@@ -332,7 +345,7 @@ impl ClaudeBinaryCache {
         candidates.sort_by(|a, b| compare_versions(a, b));
         let mut removed = Vec::new();
         for version in candidates {
-            let guard = self.locks.lock(&self.dir, &version).await?;
+            let guard = self.lock(&version).await?;
             let version_dir = self.dir.join(&version);
             match tokio::fs::remove_dir_all(&version_dir).await {
                 Ok(()) => {}

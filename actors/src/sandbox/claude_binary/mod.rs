@@ -16,7 +16,6 @@ mod download;
 pub mod error;
 mod layout;
 mod local;
-mod lock;
 pub mod manifest;
 pub mod platform;
 pub mod release_server;

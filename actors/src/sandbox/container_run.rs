@@ -1,0 +1,287 @@
+//! Runs one container to completion through the engine API: create, attach,
+//! start, feed stdin, stream output lines, wait — and on timeout or stop,
+//! kill it through the engine and remove it, so nothing keeps running.
+
+use std::time::{Duration, Instant};
+
+use bollard::container::LogOutput;
+use bollard::query_parameters::{
+    AttachContainerOptionsBuilder, CreateContainerOptionsBuilder, KillContainerOptionsBuilder,
+    RemoveContainerOptionsBuilder,
+};
+use futures_util::StreamExt;
+use thiserror::Error;
+use tokio::io::AsyncWriteExt;
+use tracing::{debug, warn};
+
+use super::container_spec::ContainerSpec;
+use super::engine::Engine;
+use super::line_splitter::LineSplitter;
+use super::stop_handle::StopHandle;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// How a container run ended, before any interpretation of its output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerExit {
+    /// `None` when the container was killed by us (timeout, stop).
+    pub exit_code: Option<i64>,
+    /// The memory limit ended it: the engine said so, or — because Podman
+    /// with runc on cgroup v1 never sets `OOMKilled` (measured: the kernel
+    /// logs the memcg OOM kill, the engine reports false) — it died of
+    /// SIGKILL (137) under a memory limit without us killing it.
+    pub oom_killed: bool,
+    pub timed_out: bool,
+    pub stopped: bool,
+    pub duration: Duration,
+}
+
+#[derive(Debug, Error)]
+pub enum RunError {
+    #[error("container {name}: {action} failed: {source}")]
+    Engine {
+        name: String,
+        action: &'static str,
+        #[source]
+        source: bollard::errors::Error,
+    },
+}
+
+/// Options of one run.
+pub struct RunOptions<'a> {
+    pub stdin: Option<&'a [u8]>,
+    pub timeout: Option<Duration>,
+    pub stop: StopHandle,
+}
+
+/// Runs `spec` and hands every output line to `on_line` as it arrives.
+pub async fn run_container(
+    engine: &Engine,
+    spec: &ContainerSpec,
+    options: RunOptions<'_>,
+    mut on_line: impl FnMut(Stream, String),
+) -> Result<ContainerExit, RunError> {
+    let docker = &engine.docker;
+    let name = spec.name.as_str();
+    let engine_error = |action: &'static str| {
+        move |source| RunError::Engine {
+            name: name.to_string(),
+            action,
+            source,
+        }
+    };
+    let started = Instant::now();
+    create(engine, spec).await?;
+    // From here on the container exists: whatever happens, remove it.
+    let result = async {
+        let attach = docker
+            .attach_container(
+                name,
+                Some(
+                    AttachContainerOptionsBuilder::new()
+                        .stdin(options.stdin.is_some())
+                        .stdout(true)
+                        .stderr(true)
+                        .stream(true)
+                        .build(),
+                ),
+            )
+            .await
+            .map_err(engine_error("attach"))?;
+        docker
+            .start_container(name, None::<bollard::query_parameters::StartContainerOptions>)
+            .await
+            .map_err(engine_error("start"))?;
+        let mut input = attach.input;
+        if let Some(bytes) = options.stdin {
+            // A prompt larger than the pipe buffer must not block reading
+            // output, so stdin is fed while the output is read.
+            let bytes = bytes.to_vec();
+            tokio::spawn(async move {
+                if let Err(err) = input.write_all(&bytes).await {
+                    debug!("stdin write ended early: {err}");
+                }
+                let _ = input.shutdown().await;
+            });
+        } else {
+            let _ = input.shutdown().await;
+        }
+        let mut output = attach.output;
+        let mut stdout = LineSplitter::new();
+        let mut stderr = LineSplitter::new();
+        let deadline = options.timeout.map(|t| tokio::time::Instant::now() + t);
+        let sleep_until_deadline = async {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(sleep_until_deadline);
+        let mut interrupted = None;
+        loop {
+            tokio::select! {
+                item = output.next() => match item {
+                    Some(Ok(LogOutput::StdOut { message })) => {
+                        for line in stdout.push(&message) {
+                            on_line(Stream::Stdout, line);
+                        }
+                    }
+                    Some(Ok(LogOutput::StdErr { message })) | Some(Ok(LogOutput::Console { message })) => {
+                        for line in stderr.push(&message) {
+                            on_line(Stream::Stderr, line);
+                        }
+                    }
+                    Some(Ok(LogOutput::StdIn { .. })) => {}
+                    Some(Err(err)) => {
+                        warn!(container = name, "output stream error: {err}");
+                        break;
+                    }
+                    None => break,
+                },
+                () = &mut sleep_until_deadline => {
+                    interrupted = Some(Interrupt::Timeout);
+                    break;
+                }
+                () = options.stop.stopped() => {
+                    interrupted = Some(Interrupt::Stop);
+                    break;
+                }
+            }
+        }
+        if let Some(tail) = stdout.finish() {
+            on_line(Stream::Stdout, tail);
+        }
+        if let Some(tail) = stderr.finish() {
+            on_line(Stream::Stderr, tail);
+        }
+        if interrupted.is_some() {
+            kill(engine, name).await;
+        }
+        let (exit_code, engine_oom) = wait_exit(engine, name).await?;
+        let oom_killed = engine_oom
+            || (interrupted.is_none() && exit_code == Some(137) && spec.limits.memory_bytes.is_some());
+        Ok(ContainerExit {
+            exit_code: if interrupted.is_some() { None } else { exit_code },
+            oom_killed,
+            timed_out: interrupted == Some(Interrupt::Timeout),
+            stopped: interrupted == Some(Interrupt::Stop),
+            duration: started.elapsed(),
+        })
+    }
+    .await;
+    remove(engine, name).await;
+    result
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Interrupt {
+    Timeout,
+    Stop,
+}
+
+async fn create(engine: &Engine, spec: &ContainerSpec) -> Result<(), RunError> {
+    let options = CreateContainerOptionsBuilder::new()
+        .name(&spec.name)
+        .build();
+    let first = engine
+        .docker
+        .create_container(Some(options.clone()), spec.to_create_body())
+        .await;
+    match first {
+        Ok(_) => Ok(()),
+        // A leftover with our name (a crash before removal): it is ours by
+        // name, so remove it and try once more.
+        // Docker says 409; Podman 4 says 500 "... is already in use".
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code,
+            ref message,
+        }) if status_code == 409 || message.contains("already in use") => {
+            warn!(
+                container = spec.name,
+                "removing a leftover container with the same name"
+            );
+            remove(engine, &spec.name).await;
+            engine
+                .docker
+                .create_container(Some(options), spec.to_create_body())
+                .await
+                .map(|_| ())
+                .map_err(|source| RunError::Engine {
+                    name: spec.name.clone(),
+                    action: "create",
+                    source,
+                })
+        }
+        Err(source) => Err(RunError::Engine {
+            name: spec.name.clone(),
+            action: "create",
+            source,
+        }),
+    }
+}
+
+/// Waits for the container to stop and reads its exit code and OOM flag.
+async fn wait_exit(engine: &Engine, name: &str) -> Result<(Option<i64>, bool), RunError> {
+    let mut wait = engine.docker.wait_container(
+        name,
+        None::<bollard::query_parameters::WaitContainerOptions>,
+    );
+    let mut code = None;
+    while let Some(item) = wait.next().await {
+        match item {
+            Ok(response) => code = Some(response.status_code),
+            // bollard reports a non-zero exit as an error carrying the code.
+            Err(bollard::errors::Error::DockerContainerWaitError { code: c, .. }) => code = Some(c),
+            Err(source) => {
+                return Err(RunError::Engine {
+                    name: name.to_string(),
+                    action: "wait",
+                    source,
+                });
+            }
+        }
+    }
+    let state = engine
+        .docker
+        .inspect_container(
+            name,
+            None::<bollard::query_parameters::InspectContainerOptions>,
+        )
+        .await
+        .map_err(|source| RunError::Engine {
+            name: name.to_string(),
+            action: "inspect",
+            source,
+        })?
+        .state;
+    let oom = state.as_ref().and_then(|s| s.oom_killed).unwrap_or(false);
+    let code = code.or_else(|| state.and_then(|s| s.exit_code));
+    Ok((code, oom))
+}
+
+async fn kill(engine: &Engine, name: &str) {
+    let options = KillContainerOptionsBuilder::new().signal("SIGKILL").build();
+    if let Err(err) = engine.docker.kill_container(name, Some(options)).await {
+        // Already exited between the decision and the kill: fine.
+        debug!(container = name, "kill: {err}");
+    }
+}
+
+/// Force-removes the container; a missing container is not an error.
+pub async fn remove(engine: &Engine, name: &str) {
+    let options = RemoveContainerOptionsBuilder::new()
+        .force(true)
+        .v(true)
+        .build();
+    match engine.docker.remove_container(name, Some(options)).await {
+        Ok(()) => {}
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => {}
+        Err(err) => warn!(container = name, "remove failed: {err}"),
+    }
+}

@@ -1,0 +1,38 @@
+//! Shared set-up of the integration tests: the prepared machine's engine
+//! (scripts/test-env) and unique names so tests run in parallel.
+
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use airut_actors::sandbox::engine::{self, Engine};
+
+pub const PREPARE_HINT: &str =
+    "run `bash scripts/test-env` and `source /run/airut-test/env` (scripts/test does both)";
+
+/// The engine scripts/test-env started; a missing one fails the test.
+pub async fn engine() -> Engine {
+    let host = std::env::var("DOCKER_HOST")
+        .unwrap_or_else(|_| panic!("DOCKER_HOST unset: {PREPARE_HINT}"));
+    engine::discover(Some(&host))
+        .await
+        .unwrap_or_else(|e| panic!("container engine: {e}; {PREPARE_HINT}"))
+}
+
+/// A name no other test (or earlier run) uses.
+pub fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!("{prefix}-{}-{n}-{nanos:x}", std::process::id())
+}
+
+/// The real Claude Code binary installed by scripts/test-env.
+pub fn claude_binary() -> std::path::PathBuf {
+    let path = std::env::var("AIRUT_TEST_CLAUDE")
+        .unwrap_or_else(|_| panic!("AIRUT_TEST_CLAUDE unset: {PREPARE_HINT}"));
+    std::fs::canonicalize(&path).unwrap_or_else(|e| panic!("{path}: {e}; {PREPARE_HINT}"))
+}
