@@ -74,6 +74,7 @@ fn options() -> RunOptions<'static> {
         stdin: None,
         timeout: Some(Duration::from_secs(60)),
         stop: StopHandle::new(),
+        stop_grace: Duration::ZERO,
     }
 }
 
@@ -241,6 +242,7 @@ async fn stop_kills_the_container() {
     .await
     .expect("run");
     assert!(exit.stopped && !exit.timed_out);
+    assert_eq!(exit.exit_code, Some(137), "SIGKILL at once");
     assert_eq!(first_line.as_deref(), Some("started"));
     assert_gone(&engine, &spec.name).await;
 }
@@ -297,4 +299,75 @@ fn labels_are_what_cleanup_filters_on() {
         let (k, v) = f.split_once('=').expect("k=v");
         labels.get(k).map(String::as_str) == Some(v)
     }));
+}
+
+#[tokio::test]
+async fn graceful_stop_lets_the_command_handle_sigterm() {
+    let engine = support::engine().await;
+    let image = shared_image(&engine).await;
+    let spec = spec(
+        &image,
+        &[
+            "/bin/sh",
+            "-c",
+            "trap 'echo got-term; exit 42' TERM; echo started; while true; do sleep 0.1; done",
+        ],
+    );
+    let stop = StopHandle::new();
+    let stopper = stop.clone();
+    let mut lines = Vec::new();
+    let exit = run_container(
+        &engine,
+        &spec,
+        RunOptions {
+            stop,
+            stop_grace: Duration::from_secs(10),
+            ..options()
+        },
+        |_, line| {
+            if line == "started" {
+                stopper.stop();
+            }
+            lines.push(line);
+        },
+    )
+    .await
+    .expect("run");
+    assert!(exit.stopped);
+    assert_eq!(exit.exit_code, Some(42), "{lines:?}");
+    assert_eq!(lines, vec!["started", "got-term"]);
+    assert_gone(&engine, &spec.name).await;
+}
+
+#[tokio::test]
+async fn graceful_stop_kills_after_the_grace_period() {
+    let engine = support::engine().await;
+    let image = shared_image(&engine).await;
+    let spec = spec(
+        &image,
+        &[
+            "/bin/sh",
+            "-c",
+            "trap '' TERM; echo started; while true; do sleep 0.1; done",
+        ],
+    );
+    let stop = StopHandle::new();
+    let stopper = stop.clone();
+    let exit = run_container(
+        &engine,
+        &spec,
+        RunOptions {
+            stop,
+            stop_grace: Duration::from_secs(1),
+            ..options()
+        },
+        |_, _| {
+            stopper.stop();
+        },
+    )
+    .await
+    .expect("run");
+    assert!(exit.stopped);
+    assert_eq!(exit.exit_code, Some(137));
+    assert_gone(&engine, &spec.name).await;
 }

@@ -237,7 +237,7 @@ pub(crate) fn parse_repo(
     Some(repo)
 }
 
-fn parse_resource_limits(field: &Field<'_>, d: &mut Diagnostics) -> ResourceLimits {
+pub(crate) fn parse_resource_limits(field: &Field<'_>, d: &mut Diagnostics) -> ResourceLimits {
     let Some(s) = field.section(d, &["timeout", "memory", "cpus", "pids_limit"]) else {
         return ResourceLimits::default();
     };

@@ -28,7 +28,7 @@ pub enum Stream {
 /// How a container run ended, before any interpretation of its output.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContainerExit {
-    /// `None` when the container was killed by us (timeout, stop).
+    /// `None` when we killed it on timeout.
     pub exit_code: Option<i64>,
     /// The memory limit ended it: the engine said so, or — because Podman
     /// with runc on cgroup v1 never sets `OOMKilled` (measured: the kernel
@@ -56,6 +56,53 @@ pub struct RunOptions<'a> {
     pub stdin: Option<&'a [u8]>,
     pub timeout: Option<Duration>,
     pub stop: StopHandle,
+    /// On stop, SIGTERM first and SIGKILL after this long (zero: SIGKILL
+    /// at once). A timeout always kills at once.
+    pub stop_grace: Duration,
+}
+
+/// Where output goes: whole lines (stream-json) or raw chunks (a CI
+/// command's output, passed through byte for byte).
+trait OutputSink {
+    fn chunk(&mut self, stream: Stream, bytes: &[u8]);
+    fn end(&mut self);
+}
+
+struct LineSink<F: FnMut(Stream, String)> {
+    stdout: LineSplitter,
+    stderr: LineSplitter,
+    on_line: F,
+}
+
+impl<F: FnMut(Stream, String)> OutputSink for LineSink<F> {
+    fn chunk(&mut self, stream: Stream, bytes: &[u8]) {
+        let splitter = match stream {
+            Stream::Stdout => &mut self.stdout,
+            Stream::Stderr => &mut self.stderr,
+        };
+        for line in splitter.push(bytes) {
+            (self.on_line)(stream, line);
+        }
+    }
+
+    fn end(&mut self) {
+        if let Some(tail) = self.stdout.finish() {
+            (self.on_line)(Stream::Stdout, tail);
+        }
+        if let Some(tail) = self.stderr.finish() {
+            (self.on_line)(Stream::Stderr, tail);
+        }
+    }
+}
+
+struct RawSink<F: FnMut(Stream, &[u8])>(F);
+
+impl<F: FnMut(Stream, &[u8])> OutputSink for RawSink<F> {
+    fn chunk(&mut self, stream: Stream, bytes: &[u8]) {
+        (self.0)(stream, bytes);
+    }
+
+    fn end(&mut self) {}
 }
 
 /// Runs `spec` and hands every output line to `on_line` as it arrives.
@@ -63,7 +110,31 @@ pub async fn run_container(
     engine: &Engine,
     spec: &ContainerSpec,
     options: RunOptions<'_>,
-    mut on_line: impl FnMut(Stream, String),
+    on_line: impl FnMut(Stream, String),
+) -> Result<ContainerExit, RunError> {
+    let mut sink = LineSink {
+        stdout: LineSplitter::new(),
+        stderr: LineSplitter::new(),
+        on_line,
+    };
+    run(engine, spec, options, &mut sink).await
+}
+
+/// Runs `spec` and hands output chunks to `on_chunk` unchanged.
+pub async fn run_container_raw(
+    engine: &Engine,
+    spec: &ContainerSpec,
+    options: RunOptions<'_>,
+    on_chunk: impl FnMut(Stream, &[u8]),
+) -> Result<ContainerExit, RunError> {
+    run(engine, spec, options, &mut RawSink(on_chunk)).await
+}
+
+async fn run(
+    engine: &Engine,
+    spec: &ContainerSpec,
+    options: RunOptions<'_>,
+    sink: &mut dyn OutputSink,
 ) -> Result<ContainerExit, RunError> {
     let docker = &engine.docker;
     let name = spec.name.as_str();
@@ -111,8 +182,6 @@ pub async fn run_container(
             let _ = input.shutdown().await;
         }
         let mut output = attach.output;
-        let mut stdout = LineSplitter::new();
-        let mut stderr = LineSplitter::new();
         let deadline = options.timeout.map(|t| tokio::time::Instant::now() + t);
         let sleep_until_deadline = async {
             match deadline {
@@ -122,18 +191,20 @@ pub async fn run_container(
         };
         tokio::pin!(sleep_until_deadline);
         let mut interrupted = None;
+        // Set once a graceful stop sent SIGTERM: when to follow up with SIGKILL.
+        let mut kill_at: Option<tokio::time::Instant> = None;
         loop {
+            let grace_over = async {
+                match kill_at {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 item = output.next() => match item {
-                    Some(Ok(LogOutput::StdOut { message })) => {
-                        for line in stdout.push(&message) {
-                            on_line(Stream::Stdout, line);
-                        }
-                    }
+                    Some(Ok(LogOutput::StdOut { message })) => sink.chunk(Stream::Stdout, &message),
                     Some(Ok(LogOutput::StdErr { message })) | Some(Ok(LogOutput::Console { message })) => {
-                        for line in stderr.push(&message) {
-                            on_line(Stream::Stderr, line);
-                        }
+                        sink.chunk(Stream::Stderr, &message);
                     }
                     Some(Ok(LogOutput::StdIn { .. })) => {}
                     Some(Err(err)) => {
@@ -142,30 +213,34 @@ pub async fn run_container(
                     }
                     None => break,
                 },
-                () = &mut sleep_until_deadline => {
+                () = &mut sleep_until_deadline, if interrupted.is_none() => {
                     interrupted = Some(Interrupt::Timeout);
+                    kill(engine, name, "SIGKILL").await;
                     break;
                 }
-                () = options.stop.stopped() => {
+                () = options.stop.stopped(), if interrupted.is_none() => {
                     interrupted = Some(Interrupt::Stop);
+                    if options.stop_grace.is_zero() {
+                        kill(engine, name, "SIGKILL").await;
+                        break;
+                    }
+                    kill(engine, name, "SIGTERM").await;
+                    kill_at = Some(tokio::time::Instant::now() + options.stop_grace);
+                }
+                () = grace_over => {
+                    kill(engine, name, "SIGKILL").await;
                     break;
                 }
             }
         }
-        if let Some(tail) = stdout.finish() {
-            on_line(Stream::Stdout, tail);
-        }
-        if let Some(tail) = stderr.finish() {
-            on_line(Stream::Stderr, tail);
-        }
-        if interrupted.is_some() {
-            kill(engine, name).await;
-        }
+        sink.end();
         let (exit_code, engine_oom) = wait_exit(engine, name).await?;
         let oom_killed = engine_oom
             || (interrupted.is_none() && exit_code == Some(137) && spec.limits.memory_bytes.is_some());
         Ok(ContainerExit {
-            exit_code: if interrupted.is_some() { None } else { exit_code },
+            // A timed-out container's code is our SIGKILL's; a gracefully
+            // stopped one may have exited on its own terms.
+            exit_code: if interrupted == Some(Interrupt::Timeout) { None } else { exit_code },
             oom_killed,
             timed_out: interrupted == Some(Interrupt::Timeout),
             stopped: interrupted == Some(Interrupt::Stop),
@@ -263,8 +338,8 @@ async fn wait_exit(engine: &Engine, name: &str) -> Result<(Option<i64>, bool), R
     Ok((code, oom))
 }
 
-async fn kill(engine: &Engine, name: &str) {
-    let options = KillContainerOptionsBuilder::new().signal("SIGKILL").build();
+async fn kill(engine: &Engine, name: &str, signal: &str) {
+    let options = KillContainerOptionsBuilder::new().signal(signal).build();
     if let Err(err) = engine.docker.kill_container(name, Some(options)).await {
         // Already exited between the decision and the kill: fine.
         debug!(container = name, "kill: {err}");

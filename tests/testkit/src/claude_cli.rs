@@ -91,6 +91,7 @@ pub struct ClaudeRun {
     model: String,
     args: Vec<String>,
     env: Vec<(String, String)>,
+    removed_env: Vec<String>,
     timeout: Duration,
 }
 
@@ -107,6 +108,7 @@ impl ClaudeRun {
             model: DEFAULT_MODEL.to_string(),
             args: Vec::new(),
             env: Vec::new(),
+            removed_env: Vec::new(),
             timeout: Duration::from_secs(120),
         }
     }
@@ -137,6 +139,14 @@ impl ClaudeRun {
     /// An extra environment variable (for example `CLAUDE_CODE_MAX_RETRIES`).
     pub fn env(mut self, name: impl Into<String>, value: impl Into<String>) -> ClaudeRun {
         self.env.push((name.into(), value.into()));
+        self
+    }
+
+    /// Leaves a variable of [`test_env`] unset (for example
+    /// `CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC`, to see the traffic it
+    /// suppresses).
+    pub fn without_env(mut self, name: impl Into<String>) -> ClaudeRun {
+        self.removed_env.push(name.into());
         self
     }
 
@@ -178,55 +188,70 @@ impl ClaudeRun {
                 "PATH",
                 std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
             )
-            .envs(test_env(
-                &self.base_url,
-                &self.home.to_string_lossy(),
-                &config_dir.to_string_lossy(),
-            ))
-            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let started = Instant::now();
-        let mut child = match command.spawn() {
-            Ok(child) => child,
-            Err(error) => panic!("cannot start {}: {error}", self.binary.display()),
-        };
-        let stdin = child.stdin.take();
-        let prompt = self.prompt.clone();
-        let writer = thread::spawn(move || {
-            if let Some(mut stdin) = stdin {
-                // Claude Code may exit before reading everything; that shows
-                // in its output, not here.
-                let _ = stdin.write_all(prompt.as_bytes());
-            }
-        });
-        let stdout = read_in_background(child.stdout.take());
-        let stderr = read_in_background(child.stderr.take());
+            .envs(
+                test_env(
+                    &self.base_url,
+                    &self.home.to_string_lossy(),
+                    &config_dir.to_string_lossy(),
+                )
+                .into_iter()
+                .filter(|(name, _)| !self.removed_env.contains(name)),
+            )
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        run_with_prompt(command, &self.prompt, self.timeout)
+    }
+}
 
-        let deadline = started + self.timeout;
-        let mut timed_out = false;
-        let status: Option<ExitStatus> = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break Some(status),
-                Ok(None) if Instant::now() >= deadline => {
-                    timed_out = true;
-                    // Our own child; it may have exited in between.
-                    let _ = child.kill();
-                    break child.wait().ok();
-                }
-                Ok(None) => thread::sleep(Duration::from_millis(20)),
-                Err(_) => break None,
-            }
-        };
-        let _ = writer.join();
-        ClaudeOutput {
-            exit_code: status.and_then(|s| s.code()),
-            stdout: stdout.join().unwrap_or_default(),
-            stderr: stderr.join().unwrap_or_default(),
-            duration: started.elapsed(),
-            timed_out,
+/// Runs `command` (Claude Code, directly or through `podman run -i`) with
+/// `prompt` on stdin, collecting stdout and stderr, and kills it after
+/// `timeout`.
+///
+/// # Panics
+/// When the command cannot be started.
+pub fn run_with_prompt(mut command: Command, prompt: &str, timeout: Duration) -> ClaudeOutput {
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let started = Instant::now();
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(error) => panic!("cannot start {:?}: {error}", command.get_program()),
+    };
+    let stdin = child.stdin.take();
+    let prompt = prompt.to_string();
+    let writer = thread::spawn(move || {
+        if let Some(mut stdin) = stdin {
+            // Claude Code may exit before reading everything; that shows
+            // in its output, not here.
+            let _ = stdin.write_all(prompt.as_bytes());
         }
+    });
+    let stdout = read_in_background(child.stdout.take());
+    let stderr = read_in_background(child.stderr.take());
+
+    let deadline = started + timeout;
+    let mut timed_out = false;
+    let status: Option<ExitStatus> = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if Instant::now() >= deadline => {
+                timed_out = true;
+                // Our own child; it may have exited in between.
+                let _ = child.kill();
+                break child.wait().ok();
+            }
+            Ok(None) => thread::sleep(Duration::from_millis(20)),
+            Err(_) => break None,
+        }
+    };
+    let _ = writer.join();
+    ClaudeOutput {
+        exit_code: status.and_then(|s| s.code()),
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+        duration: started.elapsed(),
+        timed_out,
     }
 }
 
