@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command};
+use cli::{Cli, Command, SandboxCommand};
 
 fn main() -> ExitCode {
     // Two rustls crypto providers end up in the tree (ring, aws-lc-rs); pick
@@ -19,13 +19,21 @@ fn main() -> ExitCode {
 
     let cli = Cli::parse();
     let redaction = logging::init(cli.log_format);
-    let config_path = commands::config_path(cli.config.as_deref());
 
     let result = match cli.command {
-        Command::Init => commands::init::run(&config_path).map(|()| 0),
-        Command::Check => Ok(commands::check::run(&config_path)),
-        Command::Run => commands::run::run(&config_path, cli.config.is_some(), &redaction)
-            .map(|commands::run::RunOutcome::Stopped| 0),
+        Command::Init(arg) => {
+            commands::init::run(&commands::config_path(arg.config.as_deref())).map(|()| 0)
+        }
+        Command::Check(arg) => Ok(commands::check::run(&commands::config_path(
+            arg.config.as_deref(),
+        ))),
+        Command::Run(arg) => commands::run::run(
+            &commands::config_path(arg.config.as_deref()),
+            arg.config.is_some(),
+            &redaction,
+        )
+        .map(|commands::run::RunOutcome::Stopped| 0),
+        Command::Sandbox(SandboxCommand::Run(args)) => Ok(commands::sandbox_run::run(args)),
     };
     match result {
         Ok(code) => ExitCode::from(code),

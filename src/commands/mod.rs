@@ -1,6 +1,7 @@
 pub mod check;
 pub mod init;
 pub mod run;
+pub mod sandbox_run;
 
 use std::path::{Path, PathBuf};
 

@@ -184,6 +184,7 @@ fn text_only() {
     assert_eq!(result["is_error"], false);
     assert_eq!(result["result"], "Hello from the scripted model.");
     assert_eq!(result["api_error_status"], Value::Null);
+    assert!(result.get("api_error_type").is_none(), "{result}");
     assert_eq!(result["num_turns"], 1);
     assert_eq!(result["terminal_reason"], "completed");
     server.assert_ok();
@@ -426,7 +427,29 @@ fn prompt_too_long() {
         result["result"]
     );
     assert!(out.events_of("system", Some("api_retry")).is_empty());
+    let message = assert_api_error_message(&out, 400, "invalid_request_error");
+    assert_eq!(message["error"], "invalid_request");
     capture("prompt_too_long", &run, &out, &server);
+}
+
+/// The synthetic assistant message (model `<synthetic>`) Claude Code prints
+/// for an API error, checked against the status and `error.type` sent.
+fn assert_api_error_message(out: &ClaudeOutput, status: u16, kind: &str) -> Value {
+    let assistant = out.events_of("assistant", None).pop().unwrap_or_else(|| {
+        panic!("no assistant event\n{}", out.describe());
+    });
+    assert_eq!(assistant["message"]["model"], "<synthetic>");
+    assert_eq!(assistant["is_api_error_message"], true);
+    assert_eq!(assistant["api_error_status"], status);
+    assert_eq!(assistant["api_error_type"], kind);
+    assert_eq!(out.result()["api_error_type"], kind);
+    assert!(
+        assistant["request_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("req_")),
+        "{assistant}"
+    );
+    assistant
 }
 
 /// Checks the shared shape of an error that exhausted the retries.
@@ -462,6 +485,10 @@ fn rate_limited_429() {
     server.assert_ok();
     assert_eq!(server.main_requests().len(), 3, "first try + 2 retries");
     assert_retried_error(&out, 429, 2, "rate_limit");
+    assert_eq!(
+        assert_api_error_message(&out, 429, "rate_limit_error")["error"],
+        "rate_limit"
+    );
     // retry-after (1 s) is a floor for the delay.
     for event in out.events_of("system", Some("api_retry")) {
         assert!(event["retry_delay_ms"].as_u64().unwrap() >= 1000, "{event}");
@@ -490,6 +517,10 @@ fn server_error_500() {
     server.assert_ok();
     assert_eq!(server.main_requests().len(), 3);
     assert_retried_error(&out, 500, 2, "server_error");
+    assert_eq!(
+        assert_api_error_message(&out, 500, "api_error")["error"],
+        "server_error"
+    );
     assert!(
         out.result()["result"]
             .as_str()
@@ -514,6 +545,11 @@ fn overloaded_529() {
     server.assert_ok();
     assert_eq!(server.main_requests().len(), 2);
     assert_retried_error(&out, 529, 1, "overloaded");
+    // The retry event says "overloaded", the final message "server_error".
+    assert_eq!(
+        assert_api_error_message(&out, 529, "overloaded_error")["error"],
+        "server_error"
+    );
     assert!(
         out.result()["result"]
             .as_str()
@@ -523,6 +559,30 @@ fn overloaded_529() {
         out.result()["result"]
     );
     capture("overloaded_529", &run, &out, &server);
+}
+
+#[test]
+fn authentication_401() {
+    let server =
+        ModelServer::start(Script::new().turn(Turn::error(ApiError::authentication()).forever()));
+    let sandbox = Sandbox::new();
+    let run = sandbox
+        .claude(&server, "Hello?")
+        .env("CLAUDE_CODE_MAX_RETRIES", "2");
+    let out = run.run();
+    server.assert_ok();
+    // A 401 is retried like a 5xx.
+    assert_eq!(server.main_requests().len(), 3);
+    assert_retried_error(&out, 401, 2, "authentication_failed");
+    assert_eq!(
+        assert_api_error_message(&out, 401, "authentication_error")["error"],
+        "authentication_failed"
+    );
+    assert_eq!(
+        out.result()["result"],
+        "Invalid API key · Fix external API key"
+    );
+    capture("authentication_401", &run, &out, &server);
 }
 
 #[test]
