@@ -371,3 +371,61 @@ async fn graceful_stop_kills_after_the_grace_period() {
     assert_eq!(exit.exit_code, Some(137));
     assert_gone(&engine, &spec.name).await;
 }
+
+#[tokio::test]
+async fn leftover_cleanup_removes_only_this_instances_containers() {
+    use airut_actors::sandbox::leftovers::remove_leftover_containers;
+    let engine = support::engine().await;
+    let image = shared_image(&engine).await;
+    let mine = Names::new(&support::unique("mine"));
+    let theirs = Names::new(&support::unique("theirs"));
+    let mut created = Vec::new();
+    for (names, task) in [(&mine, "a"), (&mine, "b"), (&theirs, "c")] {
+        let mut s = spec(&image, &["/bin/sleep", "300"]);
+        s.name = names.container(Role::Task, "conv", task);
+        s.labels = names.container_labels(Role::Task, "conv", task);
+        engine
+            .docker
+            .create_container(
+                Some(
+                    bollard::query_parameters::CreateContainerOptionsBuilder::new()
+                        .name(&s.name)
+                        .build(),
+                ),
+                s.to_create_body(),
+            )
+            .await
+            .expect("create");
+        engine
+            .docker
+            .start_container(
+                &s.name,
+                None::<bollard::query_parameters::StartContainerOptions>,
+            )
+            .await
+            .expect("start");
+        created.push(s.name);
+    }
+    let mut removed = remove_leftover_containers(&engine, &mine)
+        .await
+        .expect("cleanup");
+    removed.sort();
+    assert_eq!(removed, vec![created[0].clone(), created[1].clone()]);
+    assert_gone(&engine, &created[0]).await;
+    assert_gone(&engine, &created[1]).await;
+    engine
+        .docker
+        .inspect_container(
+            &created[2],
+            None::<bollard::query_parameters::InspectContainerOptions>,
+        )
+        .await
+        .expect("the other instance's container is untouched");
+    assert_eq!(
+        remove_leftover_containers(&engine, &theirs)
+            .await
+            .expect("cleanup")
+            .len(),
+        1
+    );
+}

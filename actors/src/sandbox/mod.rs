@@ -5,12 +5,15 @@
 
 pub mod build_context;
 pub mod claude_binary;
+pub mod claude_invocation;
 pub mod container_run;
 pub mod container_spec;
 pub mod engine;
 pub mod engine_endpoints;
 pub mod entrypoint;
+pub mod events_log;
 pub mod images;
+pub mod leftovers;
 pub mod line_splitter;
 pub mod names;
 pub mod stop_handle;
