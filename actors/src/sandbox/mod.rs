@@ -3,6 +3,7 @@
 //! Knows nothing of allowlists or channels; the conversation actor wires it
 //! to the rest.
 
+pub mod agent_task;
 pub mod build_context;
 pub mod claude_binary;
 pub mod claude_invocation;
@@ -16,4 +17,6 @@ pub mod images;
 pub mod leftovers;
 pub mod line_splitter;
 pub mod names;
+pub mod outcome;
 pub mod stop_handle;
+pub mod stream_json;

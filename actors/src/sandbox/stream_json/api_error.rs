@@ -69,7 +69,9 @@ impl ApiError {
     /// the JSON value is ignored). `None` for any other text.
     pub fn from_text(text: &str) -> Option<ApiError> {
         let rest = text.trim_start().strip_prefix(API_ERROR_PREFIX)?;
-        let digits = rest.get(..3).filter(|d| d.bytes().all(|b| b.is_ascii_digit()))?;
+        let digits = rest
+            .get(..3)
+            .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))?;
         if rest[3..].starts_with(|c: char| c.is_ascii_digit()) {
             return None;
         }
@@ -93,7 +95,8 @@ impl ApiError {
 
     /// 4xx.
     pub fn is_client_error(&self) -> bool {
-        self.status.is_some_and(|status| (400..500).contains(&status))
+        self.status
+            .is_some_and(|status| (400..500).contains(&status))
     }
 
     /// HTTP 429, or a rate-limit type or category when no status was given.

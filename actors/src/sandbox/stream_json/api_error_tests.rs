@@ -46,10 +46,18 @@ fn text_form_of_older_clis() {
                 ..ApiError::default()
             }),
         ),
-        ("2.1.330 wording has no status digits", "API Error: Request rejected (429) · x", None),
+        (
+            "2.1.330 wording has no status digits",
+            "API Error: Request rejected (429) · x",
+            None,
+        ),
         ("four digits", "API Error: 4000 x", None),
         ("two digits", "API Error: 40", None),
-        ("not at the start", "The tool printed API Error: 400 {}", None),
+        (
+            "not at the start",
+            "The tool printed API Error: 400 {}",
+            None,
+        ),
         ("multibyte after prefix", "API Error: ✓✓✓", None),
     ];
     for (name, text, expected) in cases {
@@ -88,7 +96,11 @@ fn fields_of_the_wrong_type_are_ignored() {
         json!({"api_error_type": "", "error": ""}),
     ];
     for fields in cases {
-        assert_eq!(ApiError::from_fields(&object(fields.clone()), None), None, "{fields}");
+        assert_eq!(
+            ApiError::from_fields(&object(fields.clone()), None),
+            None,
+            "{fields}"
+        );
     }
 }
 

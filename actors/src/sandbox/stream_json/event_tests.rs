@@ -32,7 +32,10 @@ fn kinds_are_read_and_unknown_kinds_kept() {
         ("assistant", EventKind::Assistant),
         ("user", EventKind::User),
         ("result", EventKind::Result),
-        ("rate_limit_event", EventKind::Unknown("rate_limit_event".into())),
+        (
+            "rate_limit_event",
+            EventKind::Unknown("rate_limit_event".into()),
+        ),
         ("", EventKind::Unknown(String::new())),
         ("Assistant", EventKind::Unknown("Assistant".into())),
     ];
@@ -48,9 +51,21 @@ fn kinds_are_read_and_unknown_kinds_kept() {
 fn string_fields_default_to_empty() {
     let cases = [
         (json!({"type":"system"}), "", ""),
-        (json!({"type":"system","subtype":"init","session_id":"s1"}), "init", "s1"),
-        (json!({"type":"system","subtype":5,"session_id":null}), "", ""),
-        (json!({"type":"system","subtype":["x"],"session_id":{"a":1}}), "", ""),
+        (
+            json!({"type":"system","subtype":"init","session_id":"s1"}),
+            "init",
+            "s1",
+        ),
+        (
+            json!({"type":"system","subtype":5,"session_id":null}),
+            "",
+            "",
+        ),
+        (
+            json!({"type":"system","subtype":["x"],"session_id":{"a":1}}),
+            "",
+            "",
+        ),
     ];
     for (raw, subtype, session_id) in cases {
         let event = parse_value(raw.clone()).expect("event");
@@ -151,7 +166,11 @@ fn message_content_of_other_shapes() {
         ),
     ];
     for (raw, blocks) in cases {
-        assert_eq!(parse_value(raw.clone()).expect("event").blocks, blocks, "{raw}");
+        assert_eq!(
+            parse_value(raw.clone()).expect("event").blocks,
+            blocks,
+            "{raw}"
+        );
     }
 }
 
@@ -172,9 +191,15 @@ fn joined_text_skips_empty_and_non_text_blocks() {
 #[test]
 fn api_error_messages_are_recognised_in_both_spellings() {
     let cases = [
-        (json!({"type":"assistant","is_api_error_message":true}), true),
+        (
+            json!({"type":"assistant","is_api_error_message":true}),
+            true,
+        ),
         (json!({"type":"assistant","isApiErrorMessage":true}), true),
-        (json!({"type":"assistant","is_api_error_message":"true"}), false),
+        (
+            json!({"type":"assistant","is_api_error_message":"true"}),
+            false,
+        ),
         (json!({"type":"assistant"}), false),
         (json!({"type":"user","is_api_error_message":true}), false),
     ];
@@ -200,7 +225,11 @@ fn api_error_of_a_synthetic_assistant_message() {
     assert!(error.is_rate_limit());
 
     let ordinary = parse_value(json!({"type":"assistant","api_error_status":429})).expect("event");
-    assert_eq!(ordinary.api_error(), None, "not flagged as an API error message");
+    assert_eq!(
+        ordinary.api_error(),
+        None,
+        "not flagged as an API error message"
+    );
 }
 
 #[test]

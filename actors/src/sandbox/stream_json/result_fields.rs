@@ -161,4 +161,3 @@ fn cost_since_last_result(object: &Map<String, Value>) -> Option<f64> {
     // An empty map (a run that made no request) means "nothing since".
     Some(total.unwrap_or(0.0))
 }
-

@@ -48,7 +48,10 @@ fn success_needs_the_subtype_and_no_error_flag() {
         (json!({"subtype":"success","is_error":"false"}), true),
         (json!({"subtype":"success","is_error":true}), false),
         (json!({"subtype":"error_max_turns","is_error":false}), false),
-        (json!({"subtype":"error_during_execution","is_error":true}), false),
+        (
+            json!({"subtype":"error_during_execution","is_error":true}),
+            false,
+        ),
         (json!({}), false),
     ];
     for (mut raw, success) in cases {
@@ -129,7 +132,11 @@ fn api_error_of_a_failed_result() {
             "older text only",
             json!({"subtype":"success","is_error":true,
                    "result":"API Error: 400 {\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"tool_use ids must be unique\"}}"}),
-            Some((Some(400), Some("invalid_request_error"), Some("tool_use ids must be unique"))),
+            Some((
+                Some(400),
+                Some("invalid_request_error"),
+                Some("tool_use ids must be unique"),
+            )),
         ),
         (
             "error subtype without API error",

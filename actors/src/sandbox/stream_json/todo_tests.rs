@@ -16,14 +16,16 @@ fn item(content: &str, status: TodoStatus, active_form: &str) -> TodoItem {
 
 #[test]
 fn todo_list_from_a_todowrite_call() {
-    let event = event_with(json!([{"type":"tool_use","id":"t","name":"TodoWrite","input":{"todos":[
-        {"content":"Write","status":"in_progress","activeForm":"Writing"},
-        {"content":"Send","status":"pending","activeForm":"Sending"},
-        {"content":"Plan","status":"completed","activeForm":"Planning"},
-        {"content":"Odd","status":"blocked","activeForm":"Odd"},
-        {"content":5},
-        "not an object",
-    ]}}]));
+    let event = event_with(
+        json!([{"type":"tool_use","id":"t","name":"TodoWrite","input":{"todos":[
+            {"content":"Write","status":"in_progress","activeForm":"Writing"},
+            {"content":"Send","status":"pending","activeForm":"Sending"},
+            {"content":"Plan","status":"completed","activeForm":"Planning"},
+            {"content":"Odd","status":"blocked","activeForm":"Odd"},
+            {"content":5},
+            "not an object",
+        ]}}]),
+    );
     assert_eq!(
         event.todo_list(),
         Some(vec![
@@ -70,7 +72,10 @@ fn status_serialises_as_its_wire_name() {
     ];
     for (status, name) in cases {
         assert_eq!(status.as_str(), name);
-        assert_eq!(serde_json::to_value(&status).expect("serialise"), json!(name));
+        assert_eq!(
+            serde_json::to_value(&status).expect("serialise"),
+            json!(name)
+        );
         let back: TodoStatus = serde_json::from_value(json!(name)).expect("deserialise");
         assert_eq!(back, status);
     }
