@@ -18,7 +18,7 @@ use airut_actors::sandbox::images::ImageCache;
 use airut_actors::sandbox::names::Names;
 use airut_actors::sandbox::outcome::{Outcome, TaskResult};
 use airut_actors::sandbox::stop_handle::StopHandle;
-use airut_actors::sandbox::stream_json::{ClaudeEvent, EventKind};
+use airut_actors::sandbox::stream_json::{ClaudeEvent, ContentBlock, EventKind};
 use airut_testkit::model_server::{ApiError, ModelServer, Script, ToolUse, Turn};
 
 const MODEL: &str = "claude-sonnet-4-5";
@@ -198,6 +198,16 @@ async fn todo_lists_reach_the_callback() {
         .expect("a todo list was surfaced");
     let items: Vec<&str> = todos.iter().map(|t| t.content.as_str()).collect();
     assert_eq!(items, vec!["Read the code", "Fix the bug"]);
+    // Claude Code accepted the call (2.1 refuses TodoWrite unless tasks are off).
+    let results: Vec<bool> = events
+        .iter()
+        .flat_map(|e| e.blocks.iter())
+        .filter_map(|b| match b {
+            ContentBlock::ToolResult { is_error, .. } => Some(*is_error),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(results, vec![false], "the TodoWrite call succeeded");
 }
 
 #[tokio::test]

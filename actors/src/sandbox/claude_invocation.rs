@@ -57,6 +57,10 @@ pub fn claude_env() -> Vec<(String, String)> {
         // Background tasks would outlive the `-p` run and be killed with the
         // container mid-work.
         ("CLAUDE_CODE_DISABLE_BACKGROUND_TASKS", "1"),
+        // Claude Code 2.1 plans with TaskCreate/TaskUpdate by default and
+        // refuses TodoWrite; TodoWrite carries the whole list in every call,
+        // which is what the dashboard and the Slack live plan show.
+        ("CLAUDE_CODE_ENABLE_TASKS", "0"),
         // Nothing but the model API: no telemetry, update checks or error
         // reports leaving the sandbox.
         ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"),
