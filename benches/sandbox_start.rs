@@ -35,8 +35,20 @@ fn report(name: &str, samples: &[Duration]) {
         samples.len(),
         percentile(samples, 50.0).as_secs_f64() * 1e3,
         percentile(samples, 95.0).as_secs_f64() * 1e3,
-        samples.iter().min().copied().unwrap_or_default().as_secs_f64() * 1e3,
-        samples.iter().max().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        samples
+            .iter()
+            .min()
+            .copied()
+            .unwrap_or_default()
+            .as_secs_f64()
+            * 1e3,
+        samples
+            .iter()
+            .max()
+            .copied()
+            .unwrap_or_default()
+            .as_secs_f64()
+            * 1e3,
     );
 }
 
@@ -45,14 +57,25 @@ async fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo test --benches` asks for a list; there is none
     }
-    let runs: usize = std::env::var("AIRUT_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    let runs: usize = std::env::var("AIRUT_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
     let host = std::env::var("DOCKER_HOST").expect("DOCKER_HOST: source /run/airut-test/env first");
     let engine = engine::discover(Some(&host)).await.expect("engine");
-    let claude = std::fs::canonicalize(std::env::var("AIRUT_TEST_CLAUDE").expect("AIRUT_TEST_CLAUDE")).expect("claude");
+    let claude =
+        std::fs::canonicalize(std::env::var("AIRUT_TEST_CLAUDE").expect("AIRUT_TEST_CLAUDE"))
+            .expect("claude");
     let dir = tempfile::tempdir().expect("tempdir");
-    let images = ImageCache::new(engine.clone(), Duration::from_secs(86400), dir.path().join("locks"));
+    let images = ImageCache::new(
+        engine.clone(),
+        Duration::from_secs(86400),
+        dir.path().join("locks"),
+    );
     let image = images
-        .ensure_task_image(&BuildContext::new("FROM debian:bookworm-slim\nWORKDIR /workspace\n"))
+        .ensure_task_image(&BuildContext::new(
+            "FROM debian:bookworm-slim\nWORKDIR /workspace\n",
+        ))
         .await
         .expect("image")
         .tag;
@@ -139,7 +162,10 @@ async fn main() {
         bare.push(started.elapsed());
     }
 
-    println!("sandbox start-up, warm image, {} ({}), Claude Code via scripted model", engine.kind, engine.version);
+    println!(
+        "sandbox start-up, warm image, {} ({}), Claude Code via scripted model",
+        engine.kind, engine.version
+    );
     report("task start -> first stream-json event", &first_event);
     report("result event -> container removed", &teardown);
     report("whole task (text reply)", &total);

@@ -15,8 +15,9 @@ use tokio::io::AsyncWriteExt;
 use tracing::{debug, warn};
 
 use super::container_spec::ContainerSpec;
-use super::engine::Engine;
+use super::engine::{Engine, EngineKind};
 use super::line_splitter::LineSplitter;
+use super::podman_wait;
 use super::stop_handle::StopHandle;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -301,24 +302,12 @@ async fn create(engine: &Engine, spec: &ContainerSpec) -> Result<(), RunError> {
 
 /// Waits for the container to stop and reads its exit code and OOM flag.
 async fn wait_exit(engine: &Engine, name: &str) -> Result<(Option<i64>, bool), RunError> {
-    let mut wait = engine.docker.wait_container(
-        name,
-        None::<bollard::query_parameters::WaitContainerOptions>,
-    );
     let mut code = None;
-    while let Some(item) = wait.next().await {
-        match item {
-            Ok(response) => code = Some(response.status_code),
-            // bollard reports a non-zero exit as an error carrying the code.
-            Err(bollard::errors::Error::DockerContainerWaitError { code: c, .. }) => code = Some(c),
-            Err(source) => {
-                return Err(RunError::Engine {
-                    name: name.to_string(),
-                    action: "wait",
-                    source,
-                });
-            }
-        }
+    if engine.kind == EngineKind::Podman {
+        code = podman_wait::wait_exit_code(&engine.endpoint.url, name).await;
+    }
+    if code.is_none() {
+        code = compat_wait(engine, name).await?;
     }
     let state = engine
         .docker
@@ -359,4 +348,28 @@ pub async fn remove(engine: &Engine, name: &str) {
         }) => {}
         Err(err) => warn!(container = name, "remove failed: {err}"),
     }
+}
+
+/// The Docker-compatible wait: works on every engine.
+async fn compat_wait(engine: &Engine, name: &str) -> Result<Option<i64>, RunError> {
+    let mut wait = engine.docker.wait_container(
+        name,
+        None::<bollard::query_parameters::WaitContainerOptions>,
+    );
+    let mut code = None;
+    while let Some(item) = wait.next().await {
+        match item {
+            Ok(response) => code = Some(response.status_code),
+            // bollard reports a non-zero exit as an error carrying the code.
+            Err(bollard::errors::Error::DockerContainerWaitError { code: c, .. }) => code = Some(c),
+            Err(source) => {
+                return Err(RunError::Engine {
+                    name: name.to_string(),
+                    action: "wait",
+                    source,
+                });
+            }
+        }
+    }
+    Ok(code)
 }

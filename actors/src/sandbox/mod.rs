@@ -18,5 +18,6 @@ pub mod leftovers;
 pub mod line_splitter;
 pub mod names;
 pub mod outcome;
+pub mod podman_wait;
 pub mod stop_handle;
 pub mod stream_json;
