@@ -9,7 +9,8 @@
 //!
 //! One concern per module: [`policy`] decides, [`masking`] swaps
 //! credentials, [`dns`] answers names, [`mitm`] carries HTTP(S), [`netlog`]
-//! records, [`ca`] mints the CA the gateway hands out.
+//! records, [`ca`] mints the CA the gateway hands out, [`run`] runs it all
+//! as `airut proxy`.
 
 pub mod ca;
 pub mod config;
@@ -18,3 +19,4 @@ pub mod masking;
 pub mod mitm;
 pub mod netlog;
 pub mod policy;
+pub mod run;

@@ -10,6 +10,7 @@
 //! See `spec/config.md` for the schema decisions and
 //! `config/airut.example.yaml` for every key.
 
+mod allowlist_file;
 mod credentials;
 mod cron;
 mod diagnostics;
@@ -31,6 +32,7 @@ mod slack;
 mod vars;
 mod yaml_tree;
 
+pub use allowlist_file::{load_allowlist, parse_allowlist};
 pub use credentials::{
     CredentialPool, GitHubAppCredential, MaskedSecret, SigningCredential, SigningCredentialField,
     SigningKind,

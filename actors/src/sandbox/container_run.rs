@@ -17,7 +17,7 @@ use tracing::{debug, warn};
 use super::container_spec::ContainerSpec;
 use super::engine::{Engine, EngineKind};
 use super::line_splitter::LineSplitter;
-use super::podman_wait;
+use super::podman_api;
 use super::stop_handle::StopHandle;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -304,7 +304,7 @@ async fn create(engine: &Engine, spec: &ContainerSpec) -> Result<(), RunError> {
 async fn wait_exit(engine: &Engine, name: &str) -> Result<(Option<i64>, bool), RunError> {
     let mut code = None;
     if engine.kind == EngineKind::Podman {
-        code = podman_wait::wait_exit_code(&engine.endpoint.url, name).await;
+        code = podman_api::wait_exit_code(&engine.endpoint.url, name).await;
     }
     if code.is_none() {
         code = compat_wait(engine, name).await?;

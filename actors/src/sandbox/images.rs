@@ -79,7 +79,14 @@ impl ImageCache {
 
     /// Ensures the repo image for `context` and the overlay over it.
     pub async fn ensure_task_image(&self, context: &BuildContext) -> Result<TaskImage, ImageError> {
-        let repo_hash = context.content_hash();
+        // The base image is part of what is built: a base that changed
+        // locally (re-pulled, re-imported) must not leave a stale image
+        // behind a content hash that did not move.
+        let base_id = match first_from_image(context.dockerfile()) {
+            Some(base) => self.engine.docker.inspect_image(&base).await.ok().and_then(|i| i.id),
+            None => None,
+        };
+        let repo_hash = combined_hash(&context.content_hash(), base_id.as_deref());
         let repo_tag = format!("{REPO_IMAGE}:{}", &repo_hash[..32]);
         let repo_built = self.ensure(&repo_tag, &repo_hash, context, false).await?;
         let overlay = overlay_context(&repo_tag);
@@ -213,6 +220,32 @@ impl ImageCache {
     }
 }
 
+/// The image of the first `FROM` line (`FROM [--flag=x] image [AS name]`),
+/// unless it uses build arguments (`$`), which only the build resolves.
+fn first_from_image(dockerfile: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(dockerfile);
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() > 5 && l[..5].eq_ignore_ascii_case("FROM "))?;
+    let image = line[5..].split_whitespace().find(|w| !w.starts_with("--"))?;
+    (!image.contains('$')).then(|| image.to_string())
+}
+
+fn combined_hash(content_hash: &str, base_id: Option<&str>) -> String {
+    use sha2::{Digest, Sha256};
+    match base_id {
+        None => content_hash.to_string(),
+        Some(id) => {
+            let mut hasher = Sha256::new();
+            hasher.update(content_hash.as_bytes());
+            hasher.update([0]);
+            hasher.update(id.as_bytes());
+            super::build_context::hex(&hasher.finalize())
+        }
+    }
+}
+
 /// Build output lines, bounded.
 #[derive(Default)]
 struct BuildOutput {
@@ -269,6 +302,20 @@ mod tests {
         assert!(!tail.contains("STEP 9/40"));
         assert!(tail.contains("STEP 10/40"));
         assert!(tail.ends_with("partial without newline"));
+    }
+
+    #[test]
+    fn from_lines() {
+        assert_eq!(first_from_image(b"# c\nFROM debian:bookworm-slim\nRUN x\n").as_deref(), Some("debian:bookworm-slim"));
+        assert_eq!(first_from_image(b"from --platform=linux/amd64 img AS b\n").as_deref(), Some("img"));
+        assert_eq!(first_from_image(b"ARG V\nFROM img:$V\n"), None);
+        assert_eq!(first_from_image(b"RUN x\n"), None);
+    }
+
+    #[test]
+    fn base_id_changes_the_hash() {
+        assert_eq!(combined_hash("abc", None), "abc");
+        assert_ne!(combined_hash("abc", Some("sha256:1")), combined_hash("abc", Some("sha256:2")));
     }
 
     #[test]

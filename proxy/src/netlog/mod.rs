@@ -3,7 +3,8 @@
 //!
 //! Interface used by `dns` and `mitm` (keep these names): [`NetLog`] (a
 //! cheap cloneable handle; `NetLog::record(entry)` never blocks the caller),
-//! [`NetLogEntry`], [`EntryKind`], [`Verdict`].
+//! [`NetLogEntry`], [`EntryKind`], [`Verdict`]; [`render_text`] for the
+//! human-readable line.
 
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +29,10 @@ pub struct NetLogEntry {
     /// Why it was blocked or failed, in words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// DNS only: the answer given (`10.199.3.100`, `NODATA`, `NOTIMP`);
+    /// `method` holds the query type and `url` the name asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
     /// Credential headers swapped for their real value.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub masked: u32,
@@ -69,6 +74,8 @@ pub enum Verdict {
     Error,
 }
 
+mod render;
 mod writer;
 
+pub use render::render_text;
 pub use writer::NetLog;
