@@ -53,6 +53,12 @@ pub enum Command {
     /// The sandbox without the gateway, for CI and local use.
     #[command(subcommand)]
     Sandbox(SandboxCommand),
+    /// The network sandbox proxy, run by the gateway inside the proxy
+    /// container: JSON config on stdin, ready line on stdout, stops on
+    /// SIGTERM/SIGINT or when stdin closes. Exit codes: 0 stopped, 1 bad
+    /// config or start-up failure.
+    #[command(hide = true)]
+    Proxy,
 }
 
 #[derive(Debug, Subcommand)]
@@ -95,6 +101,20 @@ pub struct SandboxRunArgs {
     /// Show the entrypoint's own output (sets AIRUT_VERBOSE=1 inside).
     #[arg(long)]
     pub verbose: bool,
+    /// Network allowlist (default: .airut/network-allowlist.yaml; a missing
+    /// file allows nothing).
+    #[arg(long, value_name = "PATH")]
+    pub allowlist: Option<PathBuf>,
+    /// Append the network log (JSON lines) to FILE and keep it.
+    #[arg(long, value_name = "FILE")]
+    pub network_log: Option<PathBuf>,
+    /// Print each network log line to stderr as `[net] ...` as it happens.
+    #[arg(long)]
+    pub network_log_live: bool,
+    /// Image the proxy container runs in (the airut binary is mounted into
+    /// it; its C library must be compatible with the host's).
+    #[arg(long, value_name = "IMAGE", default_value = "debian:bookworm-slim")]
+    pub proxy_image: String,
     /// The command and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,

@@ -1,4 +1,4 @@
-//! `airut`: the gateway, its admin CLI, and (later) the in-container proxy.
+//! `airut`: the gateway, its admin CLI, and the in-container proxy.
 
 mod check_report;
 mod cli;
@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         )
         .map(|commands::run::RunOutcome::Stopped| 0),
         Command::Sandbox(SandboxCommand::Run(args)) => Ok(commands::sandbox_run::run(args)),
+        Command::Proxy => Ok(commands::proxy::run()),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -403,12 +403,18 @@ fn run_reports_a_taken_port_and_exits_1() {
 #[test]
 fn logs_have_no_colour_codes_when_not_on_a_terminal() {
     let home = Home::new();
-    let config = home.write_config(&format!("config_version: 5\ndashboard:\n  port: {}\n", free_port()));
+    let config = home.write_config(&format!(
+        "config_version: 5\ndashboard:\n  port: {}\n",
+        free_port()
+    ));
     let mut cmd = home.airut();
     cmd.args(["run", "--config", config.to_str().expect("utf8")]);
     let mut gateway = Gateway::start(cmd);
     let line = gateway.wait_for("gateway ready");
-    assert!(!line.contains('\u{1b}'), "ANSI escape in a piped log line: {line:?}");
+    assert!(
+        !line.contains('\u{1b}'),
+        "ANSI escape in a piped log line: {line:?}"
+    );
     gateway.signal("TERM");
     let (status, _) = gateway.exit_within(Duration::from_secs(5));
     assert_eq!(status.code(), Some(0));

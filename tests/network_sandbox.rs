@@ -22,7 +22,14 @@ use airut_proxy::masking::MaskedSecret;
 use airut_proxy::netlog::{EntryKind, NetLogEntry, Verdict};
 use airut_proxy::policy::{Allowlist, UrlPrefix};
 
-const NAMES: [&str; 6] = ["allowed.test", "blocked.test", "scoped.test", "unscoped.test", "paths.test", "methods.test"];
+const NAMES: [&str; 6] = [
+    "allowed.test",
+    "blocked.test",
+    "scoped.test",
+    "unscoped.test",
+    "paths.test",
+    "methods.test",
+];
 const REAL_TOKEN: &str = "ghp_R3alS3cretValueThatMustNeverLeak0123";
 const SURROGATE: &str = "ghp_SurrogateValueSeenInsideTheSandbox99";
 
@@ -37,11 +44,15 @@ fn test_ca() -> TestCa {
     let ca_key = KeyPair::generate().expect("ca key");
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("params");
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "Airut test upstream CA");
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "Airut test upstream CA");
     let ca_cert = ca_params.self_signed(&ca_key).expect("ca cert");
     let issuer = rcgen::Issuer::new(ca_params, ca_key);
     let leaf_key = KeyPair::generate().expect("leaf key");
-    let leaf_params = CertificateParams::new(NAMES.iter().map(|s| s.to_string()).collect::<Vec<_>>()).expect("params");
+    let leaf_params =
+        CertificateParams::new(NAMES.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+            .expect("params");
     let leaf = leaf_params.signed_by(&leaf_key, &issuer).expect("leaf");
     TestCa {
         cert_pem: ca_cert.pem(),
@@ -56,7 +67,13 @@ struct Upstream {
     ip: IpAddr,
 }
 
-async fn start_upstream(engine: &Engine, names: &Names, egress: &str, srv: &Path, image: &str) -> Upstream {
+async fn start_upstream(
+    engine: &Engine,
+    names: &Names,
+    egress: &str,
+    srv: &Path,
+    image: &str,
+) -> Upstream {
     let name = names.container(Role::Task, "upstream", &support::unique("u"));
     let spec = ContainerSpec {
         name: name.clone(),
@@ -76,21 +93,36 @@ async fn start_upstream(engine: &Engine, names: &Names, egress: &str, srv: &Path
     let mut body = spec.to_create_body();
     if let Some(host) = body.host_config.as_mut() {
         host.cap_add = Some(vec!["NET_BIND_SERVICE".into()]);
+        // the test reads what the upstream saw from its logs
+        host.log_config = None;
     }
     body.entrypoint = Some(vec![]);
     engine
         .docker
-        .create_container(Some(bollard::query_parameters::CreateContainerOptionsBuilder::new().name(&name).build()), body)
+        .create_container(
+            Some(
+                bollard::query_parameters::CreateContainerOptionsBuilder::new()
+                    .name(&name)
+                    .build(),
+            ),
+            body,
+        )
         .await
         .expect("create upstream");
     engine
         .docker
-        .start_container(&name, None::<bollard::query_parameters::StartContainerOptions>)
+        .start_container(
+            &name,
+            None::<bollard::query_parameters::StartContainerOptions>,
+        )
         .await
         .expect("start upstream");
     let info = engine
         .docker
-        .inspect_container(&name, None::<bollard::query_parameters::InspectContainerOptions>)
+        .inspect_container(
+            &name,
+            None::<bollard::query_parameters::InspectContainerOptions>,
+        )
         .await
         .expect("inspect upstream");
     let ip = info
@@ -106,14 +138,22 @@ async fn start_upstream(engine: &Engine, names: &Names, egress: &str, srv: &Path
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("upstream never got ready: {}", upstream_log(engine, &name).await);
+    panic!(
+        "upstream never got ready: {}",
+        upstream_log(engine, &name).await
+    );
 }
 
 async fn upstream_log(engine: &Engine, name: &str) -> String {
     use futures_util::StreamExt;
     let mut logs = engine.docker.logs(
         name,
-        Some(bollard::query_parameters::LogsOptionsBuilder::new().stdout(true).stderr(true).build()),
+        Some(
+            bollard::query_parameters::LogsOptionsBuilder::new()
+                .stdout(true)
+                .stderr(true)
+                .build(),
+        ),
     );
     let mut text = String::new();
     while let Some(Ok(chunk)) = logs.next().await {
@@ -133,14 +173,33 @@ fn read_netlog(path: &Path) -> Vec<NetLogEntry> {
 fn bare_repo(srv: &Path) {
     let work = srv.join("work");
     let run = |args: &[&str], dir: &Path| {
-        let status = std::process::Command::new("git").args(args).current_dir(dir).output().expect("git");
-        assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
+        let status = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("git");
+        assert!(
+            status.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
     };
     std::fs::create_dir_all(&work).expect("mkdir");
     run(&["init", "-q", "-b", "main"], &work);
     std::fs::write(work.join("README"), "cloned through the proxy\n").expect("write");
     run(&["add", "README"], &work);
-    run(&["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init"], &work);
+    run(
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-qm",
+            "init",
+        ],
+        &work,
+    );
     run(&["clone", "-q", "--bare", "work", "git/repo.git"], srv);
     run(&["update-server-info"], &srv.join("git/repo.git"));
 }
@@ -167,14 +226,21 @@ async fn allowed_traffic_works_and_every_bypass_is_blocked() {
     std::fs::create_dir_all(srv.join("git")).expect("mkdir");
     for (file, text) in [
         ("upstream.py", include_str!("network/upstream.py")),
-        ("nested_connect.py", include_str!("network/nested_connect.py")),
+        (
+            "nested_connect.py",
+            include_str!("network/nested_connect.py"),
+        ),
         ("upstream.crt", ca.leaf_cert_pem.as_str()),
         ("upstream.key", ca.leaf_key_pem.as_str()),
     ] {
         std::fs::write(srv.join(file), text).expect("write srv");
     }
     bare_repo(&srv);
-    let images = ImageCache::new(engine.clone(), Duration::from_secs(86400), dir.path().join("locks"));
+    let images = ImageCache::new(
+        engine.clone(),
+        Duration::from_secs(86400),
+        dir.path().join("locks"),
+    );
     let image = images
         .ensure_task_image(&BuildContext::new("FROM debian:bookworm-slim\n# needs the test-env base with dig, nc and python3\nWORKDIR /workspace\n"))
         .await
@@ -185,7 +251,11 @@ async fn allowed_traffic_works_and_every_bypass_is_blocked() {
 
     let settings = ProxySettings {
         allowlist: Allowlist {
-            domains: vec!["allowed.test".into(), "scoped.test".into(), "unscoped.test".into()],
+            domains: vec![
+                "allowed.test".into(),
+                "scoped.test".into(),
+                "unscoped.test".into(),
+            ],
             url_prefixes: vec![
                 UrlPrefix {
                     host: "paths.test".into(),
@@ -207,20 +277,39 @@ async fn allowed_traffic_works_and_every_bypass_is_blocked() {
             headers: vec!["Authorization".into()],
             allow_foreign_credentials: false,
         }],
-        upstream_hosts: NAMES.iter().map(|n| (n.to_string(), upstream.ip)).collect::<BTreeMap<_, _>>(),
+        upstream_hosts: NAMES
+            .iter()
+            .map(|n| (n.to_string(), upstream.ip))
+            .collect::<BTreeMap<_, _>>(),
         // a resolver of ours that must never be asked anything
         upstream_dns: Some(std::net::SocketAddr::new(upstream.ip, 53)),
         upstream_extra_roots_pem: Some(ca.cert_pem.clone()),
     };
     let conversation = support::unique("c");
     let log_path = dir.path().join("network.log");
-    let session = sandbox.open(&conversation, "t1", &settings, &log_path).await.expect("proxy session");
+    let session = sandbox
+        .open(&conversation, "t1", &settings, &log_path)
+        .await
+        .expect("proxy session");
     // a second conversation whose proxy must be unreachable from the first
     let other_log = dir.path().join("other.log");
-    let other = sandbox.open(&support::unique("c"), "t1", &settings, &other_log).await.expect("other session");
+    let other = sandbox
+        .open(&support::unique("c"), "t1", &settings, &other_log)
+        .await
+        .expect("other session");
     // a host service on every interface, which the gateway address must not expose
-    let host_listener = std::net::TcpListener::bind("0.0.0.0:0").expect("host listener");
+    let host_listener = tokio::net::TcpListener::bind("0.0.0.0:0")
+        .await
+        .expect("host listener");
     let host_port = host_listener.local_addr().expect("addr").port();
+    let host_service = tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        while let Ok((mut stream, _)) = host_listener.accept().await {
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                .await;
+        }
+    });
 
     let gateway_ip = {
         let o = session.proxy_ip().octets();
@@ -236,11 +325,18 @@ async fn allowed_traffic_works_and_every_bypass_is_blocked() {
         ("HOST_PORT".to_string(), host_port.to_string()),
     ]);
     let mut mounts = session.task_mounts();
-    mounts.push(Mount::ro(srv.join("nested_connect.py").display().to_string(), "/srv/nested_connect.py"));
+    mounts.push(Mount::ro(
+        srv.join("nested_connect.py").display().to_string(),
+        "/srv/nested_connect.py",
+    ));
     let spec = ContainerSpec {
         name: names.container(Role::Task, &conversation, "t1"),
         image,
-        cmd: vec!["bash".into(), "-c".into(), include_str!("network/bypass_suite.sh").into()],
+        cmd: vec![
+            "bash".into(),
+            "-c".into(),
+            include_str!("network/bypass_suite.sh").into(),
+        ],
         env,
         mounts,
         working_dir: Some("/workspace".into()),
@@ -274,16 +370,29 @@ async fn allowed_traffic_works_and_every_bypass_is_blocked() {
     sandbox.close(session).await;
     sandbox.close(other).await;
     airut_actors::sandbox::container_run::remove(&engine, &upstream.name).await;
-    drop(host_listener);
+    host_service.abort();
 
-    let context = format!("results: {results:#?}\noutput:\n{}\nupstream:\n{upstream_seen}", output.join("\n"));
+    let context = format!(
+        "results: {results:#?}\noutput:\n{}\nupstream:\n{upstream_seen}",
+        output.join("\n")
+    );
     let expect = |name: &str, want: &str| {
-        assert_eq!(results.get(name).map(String::as_str), Some(want), "attempt {name}\n{context}");
+        assert_eq!(
+            results.get(name).map(String::as_str),
+            Some(want),
+            "attempt {name}\n{context}"
+        );
     };
     let expect_any = |name: &str, wants: &[&str]| {
         let got = results.get(name).map(String::as_str).unwrap_or("<missing>");
-        assert!(wants.contains(&got), "attempt {name}: got {got}, want one of {wants:?}\n{context}");
+        assert!(
+            wants.contains(&got),
+            "attempt {name}: got {got}, want one of {wants:?}\n{context}"
+        );
     };
+    if std::env::var_os("AIRUT_TEST_SHOW").is_some() {
+        eprintln!("{context}");
+    }
     // allowed traffic works
     expect("allowed_https", "200");
     expect("allowed_http", "200");
@@ -296,9 +405,15 @@ async fn allowed_traffic_works_and_every_bypass_is_blocked() {
     expect("literal_ipv4_proxy_no_sni", "000");
     expect("literal_ipv6", "000");
     expect("other_port", "000");
-    expect("dns_blocked_name", &results.get("proxy_ip").cloned().unwrap_or_default());
+    expect(
+        "dns_blocked_name",
+        &results.get("proxy_ip").cloned().unwrap_or_default(),
+    );
     expect("dns_aaaa_answers", "0");
-    expect("dns_tcp", &results.get("proxy_ip").cloned().unwrap_or_default());
+    expect(
+        "dns_tcp",
+        &results.get("proxy_ip").cloned().unwrap_or_default(),
+    );
     expect("dns_gateway", "no-answer");
     expect("dns_other_upstream", "no-answer");
     expect("connect_80", "403");
@@ -331,22 +446,48 @@ async fn allowed_traffic_works_and_every_bypass_is_blocked() {
         upstream_seen.contains(&format!("scoped.test /echo auth=[\"Bearer {REAL_TOKEN}\"]")),
         "the real token reached the scoped host exactly once:\n{upstream_seen}"
     );
-    assert!(!upstream_seen.contains("attacker-token"), "foreign credential got through:\n{upstream_seen}");
     assert!(
-        upstream_seen.contains(&format!("unscoped.test /echo auth=[\"Bearer {SURROGATE}\"]")),
+        !upstream_seen.contains("attacker-token"),
+        "foreign credential got through:\n{upstream_seen}"
+    );
+    assert!(
+        upstream_seen.contains(&format!(
+            "unscoped.test /echo auth=[\"Bearer {SURROGATE}\"]"
+        )),
         "an unscoped host gets the useless surrogate:\n{upstream_seen}"
     );
-    assert!(!upstream_seen.contains("blocked.test"), "a blocked request reached the upstream:\n{upstream_seen}");
-    assert!(!upstream_seen.contains("UDP "), "something reached the upstream resolver or UDP port:\n{upstream_seen}");
+    assert!(
+        !upstream_seen.contains("blocked.test"),
+        "a blocked request reached the upstream:\n{upstream_seen}"
+    );
+    assert!(
+        !upstream_seen.contains("UDP "),
+        "something reached the upstream resolver or UDP port:\n{upstream_seen}"
+    );
     // the real secret never entered the task container's world
-    assert!(!output.join("\n").contains(REAL_TOKEN), "real token visible in the container");
+    assert!(
+        !output.join("\n").contains(REAL_TOKEN),
+        "real token visible in the container"
+    );
 
     // and the network log recorded the blocks
     let log = read_netlog(&log_path);
-    let blocked: Vec<&NetLogEntry> = log.iter().filter(|e| e.verdict == Verdict::Blocked).collect();
-    assert!(blocked.iter().any(|e| e.kind == EntryKind::Http && e.url.as_deref().is_some_and(|u| u.contains("blocked.test"))));
+    let blocked: Vec<&NetLogEntry> = log
+        .iter()
+        .filter(|e| e.verdict == Verdict::Blocked)
+        .collect();
+    assert!(blocked.iter().any(|e| e.kind == EntryKind::Http
+        && e.url.as_deref().is_some_and(|u| u.contains("blocked.test"))));
     assert!(blocked.iter().any(|e| e.kind == EntryKind::Connect));
-    assert!(blocked.iter().any(|e| e.kind == EntryKind::Connection), "non-TLS bytes on 443 are logged");
+    assert!(
+        blocked.iter().any(|e| e.kind == EntryKind::Connection),
+        "non-TLS bytes on 443 are logged"
+    );
     assert!(log.iter().any(|e| e.kind == EntryKind::Dns));
-    assert!(!std::fs::read_to_string(&log_path).unwrap_or_default().contains(REAL_TOKEN), "real token in the network log");
+    assert!(
+        !std::fs::read_to_string(&log_path)
+            .unwrap_or_default()
+            .contains(REAL_TOKEN),
+        "real token in the network log"
+    );
 }

@@ -1,5 +1,5 @@
 use hudsucker::certificate_authority::CertificateAuthority;
-use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyUsagePurpose};
+use x509_parser::pem::parse_x509_pem;
 
 use super::*;
 
@@ -9,12 +9,23 @@ fn generated_ca_is_a_short_lived_signing_ca() {
     assert!(ca.cert_pem.starts_with("-----BEGIN CERTIFICATE-----"));
     assert!(ca.key_pem.contains("PRIVATE KEY"));
 
-    let params = CertificateParams::from_ca_cert_pem(&ca.cert_pem).expect("parse");
-    assert_eq!(params.is_ca, IsCa::Ca(BasicConstraints::Constrained(0)));
-    assert!(params.key_usages.contains(&KeyUsagePurpose::KeyCertSign));
-    let lifetime = params.not_after - params.not_before;
-    assert!(lifetime <= Duration::days(7) + Duration::hours(1), "{lifetime}");
-    assert!(params.not_after > OffsetDateTime::now_utc() + Duration::days(6));
+    let (_, pem) = parse_x509_pem(ca.cert_pem.as_bytes()).expect("pem");
+    let cert = pem.parse_x509().expect("x509");
+    let constraints = cert
+        .basic_constraints()
+        .expect("ext")
+        .expect("basic constraints")
+        .value;
+    assert!(constraints.ca);
+    assert_eq!(constraints.path_len_constraint, Some(0));
+    let usage = cert.key_usage().expect("ext").expect("key usage").value;
+    assert!(usage.key_cert_sign());
+    let validity = cert.validity();
+    let lifetime = validity.not_after.timestamp() - validity.not_before.timestamp();
+    assert!(lifetime <= (7 * 24 + 1) * 3600, "{lifetime}");
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    assert!(validity.not_after.timestamp() > now + 6 * 24 * 3600);
+    assert!(validity.not_before.timestamp() < now);
 }
 
 #[test]
@@ -45,6 +56,8 @@ async fn authority_mints_leaves_from_the_pem_pair() {
 #[test]
 fn garbage_pem_is_a_load_error() {
     let ca = generate_ca("x").expect("generate");
-    let err = authority_from_pem(&ca.cert_pem, "not a key").err().expect("error");
+    let err = authority_from_pem(&ca.cert_pem, "not a key")
+        .err()
+        .expect("error");
     assert!(err.to_string().contains("ca_key_pem"), "{err}");
 }

@@ -50,7 +50,10 @@ pub struct ProxyServer {
 impl ProxyServer {
     /// Opens the log (and records the task start), binds DNS, :80 and :443
     /// and starts serving. Nothing is left running on error.
-    pub async fn start(config: &ProxyConfig, options: MitmOptions) -> Result<ProxyServer, ProxyError> {
+    pub async fn start(
+        config: &ProxyConfig,
+        options: MitmOptions,
+    ) -> Result<ProxyServer, ProxyError> {
         let log = NetLog::open(&config.log_path, &config.task_id)
             .await
             .map_err(|source| ProxyError::Log {

@@ -1,5 +1,6 @@
 pub mod check;
 pub mod init;
+pub mod proxy;
 pub mod run;
 pub mod sandbox_run;
 

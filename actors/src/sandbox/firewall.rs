@@ -19,10 +19,14 @@ pub struct FirewallRule {
 /// Installs the drop rule for `interface` (IPv4 and, when available, IPv6).
 pub async fn drop_input_from(interface: &str) -> Result<FirewallRule, String> {
     if !is_interface_name(interface) {
-        return Err(format!("refusing a firewall rule for interface name {interface:?}"));
+        return Err(format!(
+            "refusing a firewall rule for interface name {interface:?}"
+        ));
     }
     run("iptables", &["-I", "INPUT", "-i", interface, "-j", "DROP"]).await?;
-    let v6 = run("ip6tables", &["-I", "INPUT", "-i", interface, "-j", "DROP"]).await.is_ok();
+    let v6 = run("ip6tables", &["-I", "INPUT", "-i", interface, "-j", "DROP"])
+        .await
+        .is_ok();
     Ok(FirewallRule {
         interface: interface.to_string(),
         v6,
@@ -31,9 +35,17 @@ pub async fn drop_input_from(interface: &str) -> Result<FirewallRule, String> {
 
 impl FirewallRule {
     pub async fn remove(self) {
-        let _ = run("iptables", &["-D", "INPUT", "-i", &self.interface, "-j", "DROP"]).await;
+        let _ = run(
+            "iptables",
+            &["-D", "INPUT", "-i", &self.interface, "-j", "DROP"],
+        )
+        .await;
         if self.v6 {
-            let _ = run("ip6tables", &["-D", "INPUT", "-i", &self.interface, "-j", "DROP"]).await;
+            let _ = run(
+                "ip6tables",
+                &["-D", "INPUT", "-i", &self.interface, "-j", "DROP"],
+            )
+            .await;
         }
     }
 }
@@ -58,7 +70,11 @@ async fn run(program: &str, args: &[&str]) -> Result<(), String> {
 }
 
 fn is_interface_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 15 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+    !name.is_empty()
+        && name.len() <= 15
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
 #[cfg(test)]

@@ -83,7 +83,13 @@ impl ImageCache {
         // locally (re-pulled, re-imported) must not leave a stale image
         // behind a content hash that did not move.
         let base_id = match first_from_image(context.dockerfile()) {
-            Some(base) => self.engine.docker.inspect_image(&base).await.ok().and_then(|i| i.id),
+            Some(base) => self
+                .engine
+                .docker
+                .inspect_image(&base)
+                .await
+                .ok()
+                .and_then(|i| i.id),
             None => None,
         };
         let repo_hash = combined_hash(&context.content_hash(), base_id.as_deref());
@@ -228,7 +234,9 @@ fn first_from_image(dockerfile: &[u8]) -> Option<String> {
         .lines()
         .map(str::trim)
         .find(|l| l.len() > 5 && l[..5].eq_ignore_ascii_case("FROM "))?;
-    let image = line[5..].split_whitespace().find(|w| !w.starts_with("--"))?;
+    let image = line[5..]
+        .split_whitespace()
+        .find(|w| !w.starts_with("--"))?;
     (!image.contains('$')).then(|| image.to_string())
 }
 
@@ -306,8 +314,14 @@ mod tests {
 
     #[test]
     fn from_lines() {
-        assert_eq!(first_from_image(b"# c\nFROM debian:bookworm-slim\nRUN x\n").as_deref(), Some("debian:bookworm-slim"));
-        assert_eq!(first_from_image(b"from --platform=linux/amd64 img AS b\n").as_deref(), Some("img"));
+        assert_eq!(
+            first_from_image(b"# c\nFROM debian:bookworm-slim\nRUN x\n").as_deref(),
+            Some("debian:bookworm-slim")
+        );
+        assert_eq!(
+            first_from_image(b"from --platform=linux/amd64 img AS b\n").as_deref(),
+            Some("img")
+        );
         assert_eq!(first_from_image(b"ARG V\nFROM img:$V\n"), None);
         assert_eq!(first_from_image(b"RUN x\n"), None);
     }
@@ -315,7 +329,10 @@ mod tests {
     #[test]
     fn base_id_changes_the_hash() {
         assert_eq!(combined_hash("abc", None), "abc");
-        assert_ne!(combined_hash("abc", Some("sha256:1")), combined_hash("abc", Some("sha256:2")));
+        assert_ne!(
+            combined_hash("abc", Some("sha256:1")),
+            combined_hash("abc", Some("sha256:2"))
+        );
     }
 
     #[test]

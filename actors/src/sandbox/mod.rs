@@ -22,5 +22,5 @@ pub mod network_sandbox;
 pub mod outcome;
 pub mod podman_api;
 pub mod stop_handle;
-pub mod subnet_pool;
 pub mod stream_json;
+pub mod subnet_pool;

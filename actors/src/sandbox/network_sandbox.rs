@@ -119,16 +119,26 @@ impl NetworkSandbox {
             "dns_enabled": false,
             "labels": self.names.instance_labels(),
         });
-        let response = self.libpod("POST", "/networks/create", Some(&body.to_string())).await?;
+        let response = self
+            .libpod("POST", "/networks/create", Some(&body.to_string()))
+            .await?;
         match response.status {
             200 | 201 => Ok(()),
             409 => Ok(()), // exists: shared by every task of this instance
             _ if response.body.contains("already") => Ok(()),
-            status => Err(NetworkError::Setup(format!("creating {}: {status} {}", self.egress, response.body))),
+            status => Err(NetworkError::Setup(format!(
+                "creating {}: {status} {}",
+                self.egress, response.body
+            ))),
         }
     }
 
-    async fn libpod(&self, method: &str, path: &str, body: Option<&str>) -> Result<podman_api::ApiResponse, NetworkError> {
+    async fn libpod(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> Result<podman_api::ApiResponse, NetworkError> {
         podman_api::request(&self.engine.endpoint.url, method, path, body, API_TIMEOUT)
             .await
             .ok_or_else(|| {
@@ -160,7 +170,17 @@ impl NetworkSandbox {
             ca_cert_file: self.ca_cert_file.clone(),
             closed: false,
         };
-        match self.start_proxy(&mut session, &interface, conversation, task, settings, log_path).await {
+        match self
+            .start_proxy(
+                &mut session,
+                &interface,
+                conversation,
+                task,
+                settings,
+                log_path,
+            )
+            .await
+        {
             Ok(()) => {
                 info!(
                     conversation,
@@ -179,14 +199,28 @@ impl NetworkSandbox {
     }
 
     fn pool<T>(&self, f: impl FnOnce(&mut SubnetPool) -> T) -> T {
-        let mut pool = self.subnets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut pool = self
+            .subnets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         f(&mut pool)
     }
 
-    async fn create_internal_network(&self, conversation: &str, task: &str) -> Result<(u8, String, String), NetworkError> {
-        let name = format!("airut-{}-net-{}-{}", self.names.instance(), conversation, task);
+    async fn create_internal_network(
+        &self,
+        conversation: &str,
+        task: &str,
+    ) -> Result<(u8, String, String), NetworkError> {
+        let name = format!(
+            "airut-{}-net-{}-{}",
+            self.names.instance(),
+            conversation,
+            task
+        );
         // A leftover of a crashed attempt with the same name goes first.
-        let _ = self.libpod("DELETE", &format!("/networks/{name}?force=true"), None).await;
+        let _ = self
+            .libpod("DELETE", &format!("/networks/{name}?force=true"), None)
+            .await;
         let mut labels = self.names.instance_labels();
         labels.insert(super::names::LABEL_CONVERSATION.into(), conversation.into());
         for _ in 0..254 {
@@ -204,19 +238,30 @@ impl NetworkSandbox {
                 "subnets": [{"subnet": subnet, "gateway": gateway.to_string()}],
                 "labels": labels,
             });
-            let response = self.libpod("POST", "/networks/create", Some(&body.to_string())).await?;
+            let response = self
+                .libpod("POST", "/networks/create", Some(&body.to_string()))
+                .await?;
             if response.status == 200 || response.status == 201 {
-                let created: serde_json::Value = serde_json::from_str(&response.body).unwrap_or_default();
-                let interface = created["network_interface"].as_str().unwrap_or_default().to_string();
+                let created: serde_json::Value =
+                    serde_json::from_str(&response.body).unwrap_or_default();
+                let interface = created["network_interface"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
                 return Ok((octet, name, interface));
             }
             self.pool(|p| p.release(octet));
             // Another network (ours or not) holds this subnet: try the next.
             if !(response.body.contains("subnet") || response.body.contains("already")) {
-                return Err(NetworkError::Setup(format!("creating {name}: {} {}", response.status, response.body)));
+                return Err(NetworkError::Setup(format!(
+                    "creating {name}: {} {}",
+                    response.status, response.body
+                )));
             }
         }
-        Err(NetworkError::Setup("no free subnet in 10.199.0.0/16".into()))
+        Err(NetworkError::Setup(
+            "no free subnet in 10.199.0.0/16".into(),
+        ))
     }
 
     async fn start_proxy(
@@ -229,10 +274,15 @@ impl NetworkSandbox {
         log_path: &Path,
     ) -> Result<(), NetworkError> {
         if self.firewall {
-            session.firewall = Some(drop_input_from(interface).await.map_err(NetworkError::Setup)?);
+            session.firewall = Some(
+                drop_input_from(interface)
+                    .await
+                    .map_err(NetworkError::Setup)?,
+            );
         }
         if !log_path.exists() {
-            std::fs::write(log_path, b"").map_err(|e| NetworkError::Setup(format!("{}: {e}", log_path.display())))?;
+            std::fs::write(log_path, b"")
+                .map_err(|e| NetworkError::Setup(format!("{}: {e}", log_path.display())))?;
         }
         let spec = ContainerSpec {
             name: session.container.clone(),
@@ -282,16 +332,33 @@ impl NetworkSandbox {
         });
         let docker = &self.engine.docker;
         docker
-            .create_container(Some(CreateContainerOptionsBuilder::new().name(&session.container).build()), body)
+            .create_container(
+                Some(
+                    CreateContainerOptionsBuilder::new()
+                        .name(&session.container)
+                        .build(),
+                ),
+                body,
+            )
             .await?;
         let attach = docker
             .attach_container(
                 &session.container,
-                Some(AttachContainerOptionsBuilder::new().stdin(true).stdout(true).stderr(true).stream(true).build()),
+                Some(
+                    AttachContainerOptionsBuilder::new()
+                        .stdin(true)
+                        .stdout(true)
+                        .stderr(true)
+                        .stream(true)
+                        .build(),
+                ),
             )
             .await?;
         docker
-            .start_container(&session.container, None::<bollard::query_parameters::StartContainerOptions>)
+            .start_container(
+                &session.container,
+                None::<bollard::query_parameters::StartContainerOptions>,
+            )
             .await?;
         let mut stdin = attach.input;
         let config = ProxyConfig {
@@ -308,10 +375,17 @@ impl NetworkSandbox {
             log_path: PROXY_LOG_PATH.into(),
         };
         // Secrets travel on stdin only: never in a file, an env var or argv.
-        let mut payload = serde_json::to_vec(&config).map_err(|e| NetworkError::Setup(e.to_string()))?;
+        let mut payload =
+            serde_json::to_vec(&config).map_err(|e| NetworkError::Setup(e.to_string()))?;
         payload.push(b'\n');
-        stdin.write_all(&payload).await.map_err(|e| NetworkError::Setup(format!("proxy stdin: {e}")))?;
-        stdin.flush().await.map_err(|e| NetworkError::Setup(format!("proxy stdin: {e}")))?;
+        stdin
+            .write_all(&payload)
+            .await
+            .map_err(|e| NetworkError::Setup(format!("proxy stdin: {e}")))?;
+        stdin
+            .flush()
+            .await
+            .map_err(|e| NetworkError::Setup(format!("proxy stdin: {e}")))?;
         // Kept open for the session: the proxy exits when it closes.
         session.stdin = Some(stdin);
         wait_ready(attach.output, &session.container).await
@@ -323,7 +397,14 @@ impl NetworkSandbox {
         session.closed = true;
         drop(session.stdin.take());
         remove(&self.engine, &session.container).await;
-        if let Err(err) = self.libpod("DELETE", &format!("/networks/{}?force=true", session.network), None).await {
+        if let Err(err) = self
+            .libpod(
+                "DELETE",
+                &format!("/networks/{}?force=true", session.network),
+                None,
+            )
+            .await
+        {
             warn!(network = session.network, "network removal: {err}");
         }
         if let Some(rule) = session.firewall.take() {
@@ -336,7 +417,9 @@ impl NetworkSandbox {
 /// Reads the proxy's output until its ready line; afterwards its output goes
 /// to the gateway's debug log.
 async fn wait_ready(
-    mut output: Pin<Box<dyn futures_util::Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>>,
+    mut output: Pin<
+        Box<dyn futures_util::Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>,
+    >,
     container: &str,
 ) -> Result<(), NetworkError> {
     let mut seen = String::new();
@@ -361,12 +444,19 @@ async fn wait_ready(
             let name = container.to_string();
             tokio::spawn(async move {
                 while let Some(Ok(item)) = output.next().await {
-                    debug!(proxy = name, "{}", String::from_utf8_lossy(&item.into_bytes()).trim_end());
+                    debug!(
+                        proxy = name,
+                        "{}",
+                        String::from_utf8_lossy(&item.into_bytes()).trim_end()
+                    );
                 }
             });
             Ok(())
         }
-        Ok(false) => Err(NetworkError::NotReady(format!("it exited; its output:\n{}", tail(&seen)))),
+        Ok(false) => Err(NetworkError::NotReady(format!(
+            "it exited; its output:\n{}",
+            tail(&seen)
+        ))),
         Err(_) => Err(NetworkError::NotReady(format!(
             "no ready line within {} s; its output:\n{}",
             READY_TIMEOUT.as_secs(),
@@ -416,34 +506,48 @@ impl ProxySession {
 
     /// The CA certificate mount (the entrypoint runs update-ca-certificates).
     pub fn task_mounts(&self) -> Vec<Mount> {
-        vec![Mount::ro(self.ca_cert_file.display().to_string(), CA_CERT_PATH)]
+        vec![Mount::ro(
+            self.ca_cert_file.display().to_string(),
+            CA_CERT_PATH,
+        )]
     }
 
     /// Variables that make Node, Python and curl trust the proxy's CA.
     pub fn task_env(&self) -> Vec<(String, String)> {
-        ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"]
-            .iter()
-            .map(|k| (k.to_string(), CA_CERT_PATH.to_string()))
-            .collect()
+        [
+            "NODE_EXTRA_CA_CERTS",
+            "SSL_CERT_FILE",
+            "REQUESTS_CA_BUNDLE",
+            "CURL_CA_BUNDLE",
+        ]
+        .iter()
+        .map(|k| (k.to_string(), CA_CERT_PATH.to_string()))
+        .collect()
     }
 }
 
 impl Drop for ProxySession {
     fn drop(&mut self) {
         if !self.closed {
-            warn!(container = self.container, "proxy session dropped without close; start-up clean-up will remove it");
+            warn!(
+                container = self.container,
+                "proxy session dropped without close; start-up clean-up will remove it"
+            );
         }
     }
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), NetworkError> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::create_dir_all(dir).map_err(|e| NetworkError::Setup(format!("{}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| NetworkError::Setup(format!("{}: {e}", dir.display())))?;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
         .map_err(|e| NetworkError::Setup(format!("{}: {e}", dir.display())))
 }
 
 fn is_root() -> bool {
     use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false)
 }

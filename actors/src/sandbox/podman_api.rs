@@ -29,7 +29,11 @@ pub async fn request(
 ) -> Option<ApiResponse> {
     let socket = socket_url.strip_prefix("unix://")?;
     let body = json_body.unwrap_or("");
-    let content_type = if json_body.is_some() { "Content-Type: application/json\r\n" } else { "" };
+    let content_type = if json_body.is_some() {
+        "Content-Type: application/json\r\n"
+    } else {
+        ""
+    };
     let message = format!(
         "{method} {API}{path} HTTP/1.1\r\nHost: d\r\n{content_type}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
@@ -49,7 +53,14 @@ pub async fn wait_exit_code(socket_url: &str, name: &str) -> Option<i64> {
     let path = format!("/containers/{name}/wait?condition=stopped&interval={POLL_INTERVAL}");
     // The call returns when the container stops; the limit only guards a
     // hung engine (the task timeout kills a container that never stops).
-    let response = request(socket_url, "POST", &path, None, Duration::from_secs(24 * 3600)).await?;
+    let response = request(
+        socket_url,
+        "POST",
+        &path,
+        None,
+        Duration::from_secs(24 * 3600),
+    )
+    .await?;
     if response.status != 200 {
         return None;
     }
@@ -65,7 +76,11 @@ fn parse_response(response: &[u8]) -> Option<ApiResponse> {
         let l = l.to_ascii_lowercase();
         l.starts_with("transfer-encoding:") && l.contains("chunked")
     });
-    let body = if chunked { dechunk(body)? } else { body.to_string() };
+    let body = if chunked {
+        dechunk(body)?
+    } else {
+        body.to_string()
+    };
     Some(ApiResponse { status, body })
 }
 
@@ -90,7 +105,10 @@ mod tests {
     fn plain_and_chunked_bodies() {
         assert_eq!(
             parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n0\n"),
-            Some(ApiResponse { status: 200, body: "0\n".into() })
+            Some(ApiResponse {
+                status: 200,
+                body: "0\n".into()
+            })
         );
         assert_eq!(
             parse_response(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n137\r\n2\r\nab\r\n0\r\n\r\n")
@@ -102,7 +120,8 @@ mod tests {
     #[test]
     fn status_is_kept_and_garbage_is_none() {
         assert_eq!(
-            parse_response(b"HTTP/1.1 404 Not Found\r\n\r\n{\"cause\":\"no such container\"}").map(|r| r.status),
+            parse_response(b"HTTP/1.1 404 Not Found\r\n\r\n{\"cause\":\"no such container\"}")
+                .map(|r| r.status),
             Some(404)
         );
         assert_eq!(parse_response(b"garbage"), None);

@@ -25,7 +25,11 @@ impl SubnetPool {
     /// subnet is not reused at once while the engine may still hold it).
     pub fn allocate(&mut self) -> Option<u8> {
         for _ in 0..254 {
-            self.cursor = if self.cursor >= 254 { 1 } else { self.cursor + 1 };
+            self.cursor = if self.cursor >= 254 {
+                1
+            } else {
+                self.cursor + 1
+            };
             if self.in_use.insert(self.cursor) {
                 return Some(self.cursor);
             }

@@ -11,6 +11,8 @@ use super::*;
 
 const PROXY: Ipv4Addr = Ipv4Addr::new(10, 199, 0, 2);
 const WAIT: Duration = Duration::from_secs(5);
+/// How long to listen for a reply that must not come.
+const SILENCE: Duration = Duration::from_millis(300);
 
 /// A running responder on 127.0.0.1, its log, and the switch that stops it.
 struct Running {
@@ -95,11 +97,12 @@ fn address_of(m: &Message) -> Option<Ipv4Addr> {
     }
 }
 
-async fn udp_exchange(server: SocketAddr, query: &[u8]) -> Option<Vec<u8>> {
+/// The reply to `query`, or `None` if none came within `wait`.
+async fn udp_exchange(server: SocketAddr, query: &[u8], wait: Duration) -> Option<Vec<u8>> {
     let socket = UdpSocket::bind("127.0.0.1:0").await.expect("client socket");
     socket.send_to(query, server).await.expect("send");
     let mut buf = vec![0u8; 4096];
-    match tokio::time::timeout(Duration::from_millis(500), socket.recv(&mut buf)).await {
+    match tokio::time::timeout(wait, socket.recv(&mut buf)).await {
         Ok(Ok(n)) => Some(buf[..n].to_vec()),
         _ => None,
     }
@@ -125,7 +128,7 @@ async fn tcp_recv(stream: &mut TcpStream) -> Vec<u8> {
 #[tokio::test]
 async fn udp_answers_a_and_aaaa_and_logs_each() {
     let mut dns = start().await;
-    let reply = udp_exchange(dns.addr, &query("Example.COM.", RecordType::A, false)).await;
+    let reply = udp_exchange(dns.addr, &query("Example.COM.", RecordType::A, false), WAIT).await;
     let m = decode(&reply.expect("A answered"));
     assert_eq!(address_of(&m), Some(PROXY));
     let entry = dns.entry().await;
@@ -137,7 +140,12 @@ async fn udp_answers_a_and_aaaa_and_logs_each() {
     assert_eq!(entry.answer.as_deref(), Some("10.199.0.2"));
     assert_eq!(entry.reason.as_deref(), Some("answered with proxy address"));
 
-    let reply = udp_exchange(dns.addr, &query("example.com.", RecordType::AAAA, true)).await;
+    let reply = udp_exchange(
+        dns.addr,
+        &query("example.com.", RecordType::AAAA, true),
+        WAIT,
+    )
+    .await;
     let m = decode(&reply.expect("AAAA answered"));
     assert_eq!(m.metadata.response_code, ResponseCode::NoError);
     assert!(m.answers.is_empty());
@@ -156,7 +164,7 @@ async fn udp_answers_a_and_aaaa_and_logs_each() {
 #[tokio::test]
 async fn udp_garbage_is_dropped_or_refused_and_logged_and_serving_goes_on() {
     let mut dns = start().await;
-    assert_eq!(udp_exchange(dns.addr, b"\x01\x02\x03").await, None);
+    assert_eq!(udp_exchange(dns.addr, b"\x01\x02\x03", SILENCE).await, None);
     let entry = dns.entry().await;
     assert_eq!(entry.verdict, Verdict::Blocked);
     assert_eq!((entry.method, entry.url, entry.answer), (None, None, None));
@@ -166,7 +174,11 @@ async fn udp_garbage_is_dropped_or_refused_and_logged_and_serving_goes_on() {
     );
 
     let pointer = b"\xab\xcd\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\xc0\x0c\x00\x01\x00\x01";
-    let m = decode(&udp_exchange(dns.addr, pointer).await.expect("FORMERR sent"));
+    let m = decode(
+        &udp_exchange(dns.addr, pointer, WAIT)
+            .await
+            .expect("FORMERR sent"),
+    );
     assert_eq!(m.metadata.response_code, ResponseCode::FormErr);
     let entry = dns.entry().await;
     assert_eq!(entry.verdict, Verdict::Blocked);
@@ -178,7 +190,11 @@ async fn udp_garbage_is_dropped_or_refused_and_logged_and_serving_goes_on() {
 
     let forged =
         b"\x00\x09\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x0ex\nBLOCKED evil\x00\x00\x01\x00\x01";
-    let m = decode(&udp_exchange(dns.addr, forged).await.expect("answered"));
+    let m = decode(
+        &udp_exchange(dns.addr, forged, WAIT)
+            .await
+            .expect("answered"),
+    );
     assert_eq!(address_of(&m), Some(PROXY));
     let entry = dns.entry().await;
     assert_eq!(entry.url.as_deref(), Some("x\\010blocked\\032evil"));
@@ -305,7 +321,7 @@ async fn tcp_connections_beyond_the_limit_wait_their_turn() {
     let mut second = TcpStream::connect(addr).await.expect("connect (backlog)");
     tcp_send(&mut second, &q).await;
     let mut len = [0u8; 2];
-    let early = tokio::time::timeout(Duration::from_millis(300), second.read_exact(&mut len)).await;
+    let early = tokio::time::timeout(SILENCE, second.read_exact(&mut len)).await;
     assert!(early.is_err(), "the second connection waits for a permit");
     drop(first);
     assert_eq!(

@@ -55,3 +55,7 @@ impl<'a> Basic<'a> {
         out
     }
 }
+
+#[cfg(test)]
+#[path = "basic_tests.rs"]
+mod tests;

@@ -5,7 +5,8 @@
 //! - [`MaskedSecret`] (serde, in `ProxyConfig`);
 //! - [`generate_surrogate`]: the gateway makes one surrogate per secret and
 //!   conversation;
-//! - [`CredentialMasker`]: built once per proxy from the config;
+//! - [`CredentialMasker`]: built once per proxy from the config (refusing,
+//!   with a [`MaskingError`], a set that would leak or be ambiguous);
 //!   [`CredentialMasker::apply_request`] swaps surrogates in request headers
 //!   and returns a [`MaskReport`] for the network log;
 //!   [`CredentialMasker::scrub_headers`] and [`BodyScrubber`] put surrogates

@@ -2,7 +2,6 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use http::header::HeaderValue;
 
-use super::*;
 use crate::masking::test_support::*;
 
 #[test]

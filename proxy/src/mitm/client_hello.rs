@@ -56,7 +56,11 @@ where
     loop {
         let n = io.read(&mut chunk).await?;
         if n == 0 {
-            return Err(if bytes.is_empty() { HelloError::Empty } else { HelloError::Closed });
+            return Err(if bytes.is_empty() {
+                HelloError::Empty
+            } else {
+                HelloError::Closed
+            });
         }
         // Say "not TLS" for the common case (plain HTTP, SSH...) instead of
         // rustls's generic record error.

@@ -79,6 +79,10 @@ async fn truncated_hello_is_closed() {
 
 #[tokio::test]
 async fn handshake_record_with_garbage_is_malformed() {
-    let got = read_from_pieces(vec![0x16, 0x03, 0x01, 0x00, 0x04, 0xff, 0xff, 0xff, 0xff], 4096).await;
+    let got = read_from_pieces(
+        vec![0x16, 0x03, 0x01, 0x00, 0x04, 0xff, 0xff, 0xff, 0xff],
+        4096,
+    )
+    .await;
     assert!(matches!(got, Err(HelloError::Malformed(_))), "{got:?}");
 }

@@ -44,7 +44,12 @@ pub(crate) enum Port {
 
 /// Accepts until `shutdown` turns true, then gives open connections
 /// `limits.shutdown_grace` and drops the rest.
-pub(crate) async fn serve(listener: TcpListener, port: Port, front: Arc<Front>, mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    port: Port,
+    front: Arc<Front>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut connections = JoinSet::new();
     loop {
         while connections.try_join_next().is_some() {}
@@ -85,20 +90,27 @@ pub(crate) async fn serve(listener: TcpListener, port: Port, front: Arc<Front>, 
 
 async fn https_connection(mut client: TcpStream, peer: SocketAddr, front: &Front) {
     let _ = client.set_nodelay(true);
-    let hello = match tokio::time::timeout(front.limits.client_hello, read_client_hello(&mut client)).await {
-        Ok(Ok(hello)) => hello,
-        Ok(Err(HelloError::Empty)) => return,
-        Ok(Err(err)) => return refuse(front, peer, &err.to_string()),
-        Err(_) => {
-            let why = format!("no ClientHello within {} s", front.limits.client_hello.as_secs());
-            return refuse(front, peer, &why);
-        }
-    };
+    let hello =
+        match tokio::time::timeout(front.limits.client_hello, read_client_hello(&mut client)).await
+        {
+            Ok(Ok(hello)) => hello,
+            Ok(Err(HelloError::Empty)) => return,
+            Ok(Err(err)) => return refuse(front, peer, &err.to_string()),
+            Err(_) => {
+                let why = format!(
+                    "no ClientHello within {} s",
+                    front.limits.client_hello.as_secs()
+                );
+                return refuse(front, peer, &why);
+            }
+        };
     let mut internal = match dial_internal(front.internal_tls).await {
         Ok(stream) => stream,
         Err(err) => return tracing::error!("internal TLS listener unreachable: {err}"),
     };
-    let Ok(local) = internal.local_addr() else { return };
+    let Ok(local) = internal.local_addr() else {
+        return;
+    };
     let _registered = front.registry.register(
         local,
         Registration {
@@ -115,10 +127,19 @@ async fn https_connection(mut client: TcpStream, peer: SocketAddr, front: &Front
     if let Err(err) = internal.write_all(&head).await {
         return tracing::error!("internal TLS listener: write failed: {err}");
     }
-    let early = match tokio::time::timeout(front.limits.client_hello, connect_response(&mut internal)).await {
+    let early = match tokio::time::timeout(
+        front.limits.client_hello,
+        connect_response(&mut internal),
+    )
+    .await
+    {
         Ok(Ok(early)) => early,
-        Ok(Err(err)) => return tracing::error!("internal TLS listener refused the adapter's CONNECT: {err}"),
-        Err(_) => return tracing::error!("internal TLS listener did not answer the adapter's CONNECT"),
+        Ok(Err(err)) => {
+            return tracing::error!("internal TLS listener refused the adapter's CONNECT: {err}");
+        }
+        Err(_) => {
+            return tracing::error!("internal TLS listener did not answer the adapter's CONNECT");
+        }
     };
     if !early.is_empty() && client.write_all(&early).await.is_err() {
         return;
@@ -134,7 +155,9 @@ async fn http_connection(client: TcpStream, peer: SocketAddr, front: &Front) {
         Ok(stream) => stream,
         Err(err) => return tracing::error!("internal HTTP listener unreachable: {err}"),
     };
-    let Ok(local) = internal.local_addr() else { return };
+    let Ok(local) = internal.local_addr() else {
+        return;
+    };
     let _registered = front.registry.register(
         local,
         Registration {
@@ -191,7 +214,11 @@ async fn connect_response(internal: &mut TcpStream) -> io::Result<Vec<u8>> {
 /// Every connection here is hudsucker dialing raw (a tunnel it opens when
 /// it does not intercept, or for bytes it does not recognise). Logged and
 /// closed: nothing raw ever reaches an upstream.
-pub(crate) async fn serve_tripwire(listener: TcpListener, log: NetLog, mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn serve_tripwire(
+    listener: TcpListener,
+    log: NetLog,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,

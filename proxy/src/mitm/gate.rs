@@ -29,7 +29,7 @@ pub(crate) enum Origin<'a> {
 pub(crate) enum Outcome {
     /// Send this (rewritten) request upstream; finish `pending` with the
     /// response.
-    Forward(Request<Body>, Pending),
+    Forward(Request<Body>, Box<Pending>),
     /// Answer the client with this; already logged.
     Refuse(Response<Body>),
 }
@@ -58,16 +58,28 @@ impl Gate {
             .path_and_query()
             .map_or_else(|| "/".to_string(), |pq| pq.as_str().to_string());
 
+        let header_host = req
+            .headers()
+            .get(HOST)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+
         if method == Method::CONNECT {
-            let authority = req.uri().authority().map_or_else(String::new, |a| a.to_string());
-            let reason = match origin {
-                Origin::Tls { .. } => "tunneling not allowed (CONNECT inside an intercepted connection)",
-                Origin::Plain => "tunneling not allowed",
+            let uri_authority = req
+                .uri()
+                .authority()
+                .map_or_else(String::new, |a| a.to_string());
+            let (authority, reason) = match origin {
+                // hudsucker rewrote an HTTP/1 URI to its CONNECT authority
+                // (the tripwire): name what the client named instead.
+                Origin::Tls { sni } => (
+                    header_host.clone().unwrap_or_else(|| sni.to_string()),
+                    "tunneling not allowed (CONNECT inside an intercepted connection)",
+                ),
+                Origin::Plain => (uri_authority, "tunneling not allowed"),
             };
             return Outcome::Refuse(self.refuse_connect(&authority, reason));
         }
-
-        let header_host = req.headers().get(HOST).and_then(|v| v.to_str().ok()).map(str::to_string);
         let (scheme, host) = match origin {
             Origin::Tls { sni } => {
                 // HTTP/1 carries the name in Host (hudsucker put its CONNECT
@@ -89,7 +101,13 @@ impl Gate {
                 let Some(host) = header_host.as_deref().and_then(canonical_host) else {
                     let shown = header_host.unwrap_or_default();
                     let url = format!("http://{shown}{path_and_query}");
-                    return self.refuse_blocked(&shown, &path_and_query, &method, policy::BlockReason::HostPath, url);
+                    return self.refuse_blocked(
+                        &shown,
+                        &path_and_query,
+                        &method,
+                        policy::BlockReason::HostPath,
+                        url,
+                    );
                 };
                 // Absolute-form (`GET http://x/ HTTP/1.1`) must name the same
                 // host as the Host header (sandbox.md §2.5 item 19).
@@ -123,7 +141,8 @@ impl Gate {
             // The upstream now holds a real value and may echo it; the
             // scrubber can only find it in bytes it can read, so ask for an
             // uncompressed response.
-            req.headers_mut().insert(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+            req.headers_mut()
+                .insert(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
         }
         // Meant for a proxy, never for the origin.
         req.headers_mut().remove("proxy-authorization");
@@ -131,7 +150,13 @@ impl Gate {
 
         let Ok(uri) = Uri::try_from(url.as_str()) else {
             // Cannot happen: host and path were both parsed already.
-            return self.refuse_blocked(&host, &path_and_query, &method, policy::BlockReason::BadPath, url);
+            return self.refuse_blocked(
+                &host,
+                &path_and_query,
+                &method,
+                policy::BlockReason::BadPath,
+                url,
+            );
         };
         *req.uri_mut() = uri;
 
@@ -144,7 +169,8 @@ impl Gate {
             reason: mask_notes(&report),
             masked: report.masked,
             stripped: u32::try_from(report.stripped.len()).unwrap_or(u32::MAX),
-            collapsed: u32::try_from(report.collapsed.iter().map(|(_, n)| n).sum::<usize>()).unwrap_or(u32::MAX),
+            collapsed: u32::try_from(report.collapsed.iter().map(|(_, n)| n).sum::<usize>())
+                .unwrap_or(u32::MAX),
             ..NetLogEntry::default()
         };
         for header in &report.stripped {
@@ -154,7 +180,7 @@ impl Gate {
             );
         }
         let head = method == Method::HEAD;
-        Outcome::Forward(req, Pending { entry, head })
+        Outcome::Forward(req, Box::new(Pending { entry, head }))
     }
 
     pub(crate) fn refuse_connect(&self, authority: &str, reason: &str) -> Response<Body> {
@@ -171,10 +197,20 @@ impl Gate {
         forbidden(responses::connect_body(authority))
     }
 
-    fn refuse_mismatch(&self, header_host: &str, url_host: &str, method: &Method, url: String) -> Outcome {
+    fn refuse_mismatch(
+        &self,
+        header_host: &str,
+        url_host: &str,
+        method: &Method,
+        url: String,
+    ) -> Outcome {
         let reason = format!("host mismatch: header={header_host:?}, url={url_host}");
         self.log_blocked(method, url, reason);
-        Outcome::Refuse(forbidden(responses::host_mismatch_body(header_host, url_host, method.as_str())))
+        Outcome::Refuse(forbidden(responses::host_mismatch_body(
+            header_host,
+            url_host,
+            method.as_str(),
+        )))
     }
 
     fn refuse_blocked(
@@ -190,8 +226,18 @@ impl Gate {
         Outcome::Refuse(forbidden(body))
     }
 
-    fn refuse_upgrade(&self, host: &str, path_and_query: &str, method: &Method, url: String) -> Outcome {
-        self.log_blocked(method, url, "protocol upgrade (WebSocket) not supported".into());
+    fn refuse_upgrade(
+        &self,
+        host: &str,
+        path_and_query: &str,
+        method: &Method,
+        url: String,
+    ) -> Outcome {
+        self.log_blocked(
+            method,
+            url,
+            "protocol upgrade (WebSocket) not supported".into(),
+        );
         let body = serde_json::json!({
             "error": responses::ERROR_CODE,
             "host": host,
@@ -250,7 +296,10 @@ pub(crate) fn forbidden(body: String) -> Response<Body> {
 pub(crate) fn json_response(status: StatusCode, body: String) -> Response<Body> {
     let mut res = Response::new(Body::from(body));
     *res.status_mut() = status;
-    res.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(responses::CONTENT_TYPE));
+    res.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(responses::CONTENT_TYPE),
+    );
     res
 }
 

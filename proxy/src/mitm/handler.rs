@@ -20,9 +20,9 @@ use std::sync::Arc;
 
 use http::header::CONTENT_LENGTH;
 use http::{Method, Request, Response, StatusCode};
+use http_body_util::combinators::BoxBody;
 use hudsucker::rustls::server::ClientHello;
 use hudsucker::{Body, HttpContext, HttpHandler, RequestOrResponse};
-use http_body_util::combinators::BoxBody;
 
 use super::gate::{Gate, Origin, Outcome, Pending, forbidden, json_response};
 use super::host::canonical_host;
@@ -59,7 +59,7 @@ enum Phase {
 pub(crate) struct GateHandler {
     shared: Arc<Shared>,
     phase: Phase,
-    pending: Option<Pending>,
+    pending: Option<Box<Pending>>,
 }
 
 impl GateHandler {
@@ -79,13 +79,21 @@ impl GateHandler {
                 self.shared.gate.check(req, Origin::Tls { sni: &sni })
             }
             (Phase::Fresh, Listener::Plain) => match registration.as_deref() {
-                Some(Registration { route: Route::Plain, .. }) => self.shared.gate.check(req, Origin::Plain),
-                _ => Outcome::Refuse(self.refuse_connection(peer, "request from a peer no :80 adapter registered")),
+                Some(Registration {
+                    route: Route::Plain,
+                    ..
+                }) => self.shared.gate.check(req, Origin::Plain),
+                _ => Outcome::Refuse(
+                    self.refuse_connection(peer, "request from a peer no :80 adapter registered"),
+                ),
             },
             (Phase::Fresh, Listener::Tls) => return self.adapter_connect(peer, registration, req),
-            (Phase::Tunnel { .. }, _) | (_, Listener::Plain) => Outcome::Refuse(
-                self.refuse_connection(peer, "request inside a tunnel whose TLS name was not verified"),
-            ),
+            (Phase::Tunnel { .. }, _) | (_, Listener::Plain) => {
+                Outcome::Refuse(self.refuse_connection(
+                    peer,
+                    "request inside a tunnel whose TLS name was not verified",
+                ))
+            }
         };
         match outcome {
             Outcome::Forward(req, pending) => {
@@ -105,18 +113,34 @@ impl GateHandler {
         req: Request<Body>,
     ) -> RequestOrResponse {
         let to_tripwire = req.method() == Method::CONNECT
-            && req.uri().authority().is_some_and(|a| a.as_str() == self.shared.tripwire);
+            && req
+                .uri()
+                .authority()
+                .is_some_and(|a| a.as_str() == self.shared.tripwire);
         match registration {
-            Some(registration) if to_tripwire && matches!(registration.route, Route::Tls { .. }) => {
+            Some(registration)
+                if to_tripwire && matches!(registration.route, Route::Tls { .. }) =>
+            {
+                tracing::debug!(
+                    "tunnel {peer} carries {:?} for {}",
+                    registration.route,
+                    registration.client
+                );
                 self.phase = Phase::Tunnel { registration };
                 RequestOrResponse::Request(req)
             }
             _ if req.method() == Method::CONNECT => {
-                let authority = req.uri().authority().map_or_else(String::new, |a| a.to_string());
-                let why = "CONNECT from an unregistered peer or to another address than the tripwire";
+                let authority = req
+                    .uri()
+                    .authority()
+                    .map_or_else(String::new, |a| a.to_string());
+                let why =
+                    "CONNECT from an unregistered peer or to another address than the tripwire";
                 RequestOrResponse::Response(self.shared.gate.refuse_connect(&authority, why))
             }
-            _ => RequestOrResponse::Response(self.refuse_connection(peer, "request outside a registered tunnel")),
+            _ => RequestOrResponse::Response(
+                self.refuse_connection(peer, "request outside a registered tunnel"),
+            ),
         }
     }
 
@@ -161,14 +185,17 @@ impl GateHandler {
             });
             return false;
         }
-        self.phase = Phase::Tls { sni: Arc::from(sni.as_str()) };
+        self.phase = Phase::Tls {
+            sni: Arc::from(sni.as_str()),
+        };
         true
     }
 
     fn response(&mut self, mut res: Response<Body>) -> Response<Body> {
-        let Some(Pending { mut entry, head }) = self.pending.take() else {
+        let Some(pending) = self.pending.take() else {
             return res;
         };
+        let Pending { mut entry, head } = *pending;
         let masker = &self.shared.gate.masker;
         entry.status = Some(res.status().as_u16());
         entry.scrubbed = masker.scrub_headers(res.headers_mut());
@@ -191,7 +218,8 @@ impl GateHandler {
 
     fn error(&mut self, err: &hyper_util::client::legacy::Error) -> Response<Body> {
         let message = upstream_message(err);
-        if let Some(Pending { mut entry, .. }) = self.pending.take() {
+        if let Some(pending) = self.pending.take() {
+            let mut entry = pending.entry;
             entry.verdict = Verdict::Error;
             entry.status = Some(502);
             tracing::warn!(
@@ -234,7 +262,11 @@ impl HttpHandler for GateHandler {
         self.response(res)
     }
 
-    async fn handle_error(&mut self, _ctx: &HttpContext, err: hyper_util::client::legacy::Error) -> Response<Body> {
+    async fn handle_error(
+        &mut self,
+        _ctx: &HttpContext,
+        err: hyper_util::client::legacy::Error,
+    ) -> Response<Body> {
         self.error(&err)
     }
 

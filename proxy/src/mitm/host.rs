@@ -18,6 +18,14 @@ pub(crate) fn canonical_host(raw: &str) -> Option<String> {
     }
     let authority = Authority::from_str(raw).ok()?;
     let host = authority.host();
+    // `Authority` lets a non-numeric port through (and reports none).
+    let port = &authority.as_str()[host.len()..];
+    if !port.is_empty() {
+        let digits = port.strip_prefix(':')?;
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+    }
     let host = host
         .strip_prefix('[')
         .and_then(|h| h.strip_suffix(']'))

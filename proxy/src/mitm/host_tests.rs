@@ -16,6 +16,8 @@ fn canonical_forms() {
         ("allowed.test/x", None),
         ("allowed test", None),
         ("allowed.test:notaport", None),
+        ("allowed.test:", None),
+        ("[::1]:x", None),
     ];
     for (raw, want) in cases {
         assert_eq!(canonical_host(raw).as_deref(), want, "{raw:?}");
@@ -25,7 +27,10 @@ fn canonical_forms() {
 #[test]
 fn percent_encoding_never_matches_the_plain_name() {
     // An encoded name survives as-is and so differs from any SNI.
-    assert_ne!(canonical_host("%61llowed.test").as_deref(), Some("allowed.test"));
+    assert_ne!(
+        canonical_host("%61llowed.test").as_deref(),
+        Some("allowed.test")
+    );
 }
 
 #[test]

@@ -36,7 +36,11 @@ pub(crate) struct PeerRegistry {
 impl PeerRegistry {
     /// Registers `local` (the adapter's end of the loopback connection)
     /// until the returned guard is dropped.
-    pub(crate) fn register(&self, local: SocketAddr, registration: Registration) -> RegistrationGuard {
+    pub(crate) fn register(
+        &self,
+        local: SocketAddr,
+        registration: Registration,
+    ) -> RegistrationGuard {
         self.lock().insert(local, Arc::new(registration));
         RegistrationGuard {
             registry: self.clone(),
@@ -86,12 +90,23 @@ mod tests {
             local,
             Registration {
                 client,
-                route: Route::Tls { sni: "a.test".into() },
+                route: Route::Tls {
+                    sni: "a.test".into(),
+                },
             },
         );
         let found = registry.lookup(local).expect("registered");
-        assert_eq!(found.route, Route::Tls { sni: "a.test".into() });
-        assert!(registry.lookup("127.0.0.1:40001".parse().expect("addr")).is_none());
+        assert_eq!(
+            found.route,
+            Route::Tls {
+                sni: "a.test".into()
+            }
+        );
+        assert!(
+            registry
+                .lookup("127.0.0.1:40001".parse().expect("addr"))
+                .is_none()
+        );
         drop(guard);
         assert!(registry.lookup(local).is_none());
         assert_eq!(registry.len(), 0);

@@ -67,7 +67,11 @@ impl Resolve for DnsServerResolver {
         Box::pin(async move {
             // A trailing dot stops any search-domain expansion.
             let fqdn = format!("{}.", host.trim_end_matches('.'));
-            let lookup = self.resolver.lookup_ip(fqdn).await.map_err(io::Error::other)?;
+            let lookup = self
+                .resolver
+                .lookup_ip(fqdn)
+                .await
+                .map_err(io::Error::other)?;
             Ok(lookup.iter().collect())
         })
     }
@@ -121,6 +125,39 @@ fn refused_v6(ip: Ipv6Addr) -> Option<&'static str> {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn the_dns_server_resolver_asks_only_its_server() {
+        // Airut's own responder as the upstream: it answers every A query
+        // with one fixed address, so the answer proves where it came from.
+        let answer = Ipv4Addr::new(192, 0, 2, 7);
+        let mut bound = None;
+        for _ in 0..10 {
+            // Port 0: UDP picks, TCP must get the same number (may race).
+            if let Ok(sockets) =
+                crate::dns::bind_dns(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await
+            {
+                bound = Some(sockets);
+                break;
+            }
+        }
+        let (udp, tcp) = bound.expect("bind dns");
+        let server = udp.local_addr().expect("addr");
+        let (tx, mut rx) = tokio::sync::mpsc::channel(8);
+        let log = crate::netlog::NetLog::to_channel(tx, "t");
+        tokio::spawn(crate::dns::serve_dns(
+            udp,
+            tcp,
+            answer,
+            log,
+            std::future::pending(),
+        ));
+        let resolver = DnsServerResolver::new(server).expect("resolver");
+        let ips = resolver.resolve("some.name.test").await.expect("resolve");
+        assert!(ips.contains(&IpAddr::V4(answer)), "{ips:?}");
+        let asked = rx.recv().await.expect("logged query");
+        assert_eq!(asked.url.as_deref(), Some("some.name.test"));
+    }
+
     #[test]
     fn local_and_metadata_addresses_are_refused() {
         let refused = [
@@ -145,7 +182,13 @@ mod tests {
             let parsed: IpAddr = ip.parse().expect("ip");
             assert!(refused_address(parsed).is_some(), "{ip} should be refused");
         }
-        let allowed = ["140.82.112.3", "10.0.0.5", "192.168.1.1", "2606:4700::1111", "fd12::1"];
+        let allowed = [
+            "140.82.112.3",
+            "10.0.0.5",
+            "192.168.1.1",
+            "2606:4700::1111",
+            "fd12::1",
+        ];
         for ip in allowed {
             let parsed: IpAddr = ip.parse().expect("ip");
             assert_eq!(refused_address(parsed), None, "{ip} should be allowed");

@@ -25,10 +25,17 @@ pub(crate) struct ScrubBody {
     trailers: Option<HeaderMap>,
     done: bool,
     log: Option<(NetLog, NetLogEntry)>,
+    /// Replacements already made in the response headers.
+    header_replacements: u32,
 }
 
 impl ScrubBody {
-    pub(crate) fn new(inner: Body, masker: Arc<CredentialMasker>, log: NetLog, entry: NetLogEntry) -> ScrubBody {
+    pub(crate) fn new(
+        inner: Body,
+        masker: Arc<CredentialMasker>,
+        log: NetLog,
+        entry: NetLogEntry,
+    ) -> ScrubBody {
         let scrubber = Some(masker.body_scrubber());
         ScrubBody {
             inner,
@@ -36,6 +43,7 @@ impl ScrubBody {
             scrubber,
             trailers: None,
             done: false,
+            header_replacements: entry.scrubbed,
             log: Some((log, entry)),
         }
     }
@@ -45,7 +53,7 @@ impl ScrubBody {
         let scrubber = self.scrubber.take()?;
         let (tail, count) = scrubber.finish();
         if let Some((_, entry)) = self.log.as_mut() {
-            entry.scrubbed = count;
+            entry.scrubbed = self.header_replacements.saturating_add(count);
         }
         (!tail.is_empty()).then(|| Bytes::from(tail))
     }
@@ -53,7 +61,9 @@ impl ScrubBody {
     fn record(&mut self, note: Option<String>) {
         if let Some((log, mut entry)) = self.log.take() {
             if let Some(scrubber) = &self.scrubber {
-                entry.scrubbed = scrubber.replacements();
+                entry.scrubbed = self
+                    .header_replacements
+                    .saturating_add(scrubber.replacements());
             }
             if let Some(note) = note {
                 entry.verdict = Verdict::Error;
@@ -71,11 +81,17 @@ impl HttpBody for ScrubBody {
     type Data = Bytes;
     type Error = hudsucker::Error;
 
-    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let this = self.get_mut();
         loop {
             if let Some(mut trailers) = this.trailers.take() {
-                this.masker.scrub_headers(&mut trailers);
+                let n = this.masker.scrub_headers(&mut trailers);
+                if let Some((_, entry)) = this.log.as_mut() {
+                    entry.scrubbed = entry.scrubbed.saturating_add(n);
+                }
                 this.done = true;
                 this.record(None);
                 return Poll::Ready(Some(Ok(Frame::trailers(trailers))));
@@ -135,7 +151,9 @@ impl HttpBody for ScrubBody {
 impl Drop for ScrubBody {
     fn drop(&mut self) {
         if self.log.is_some() {
-            self.record(Some("response not completed (client or upstream went away)".into()));
+            self.record(Some(
+                "response not completed (client or upstream went away)".into(),
+            ));
         }
     }
 }

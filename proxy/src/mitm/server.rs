@@ -15,13 +15,13 @@ use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
+use super::Limits;
 use super::front::{self, Front, Port};
 use super::gate::Gate;
 use super::handler::{GateHandler, Listener, Shared};
 use super::registry::PeerRegistry;
 use super::resolve::{DnsServerResolver, Resolve, SystemResolver};
 use super::upstream::{TlsRootsError, UpstreamConnector, https_connector};
-use super::Limits;
 use crate::ca::{CaError, authority_from_pem};
 use crate::config::ProxyConfig;
 use crate::masking::{CredentialMasker, MaskingError};
@@ -74,13 +74,18 @@ pub struct MitmServer {
 impl MitmServer {
     /// Binds every listener and starts serving. Fails (nothing left running)
     /// if a port is taken or the CA, secrets or roots are unusable.
-    pub async fn start(config: &ProxyConfig, log: NetLog, options: MitmOptions) -> Result<MitmServer, MitmError> {
+    pub async fn start(
+        config: &ProxyConfig,
+        log: NetLog,
+        options: MitmOptions,
+    ) -> Result<MitmServer, MitmError> {
         let limits = options.limits;
         let masker = Arc::new(CredentialMasker::new(config.masked_secrets.clone())?);
         let resolver: Arc<dyn Resolve> = match (options.resolver, config.upstream_dns) {
             (Some(resolver), _) => resolver,
             (None, Some(addr)) => Arc::new(
-                DnsServerResolver::new(addr).map_err(|source| MitmError::UpstreamDns { addr, source })?,
+                DnsServerResolver::new(addr)
+                    .map_err(|source| MitmError::UpstreamDns { addr, source })?,
             ),
             (None, None) => Arc::new(SystemResolver),
         };
@@ -89,7 +94,12 @@ impl MitmServer {
             .iter()
             .map(|(name, ip)| (name.trim_end_matches('.').to_ascii_lowercase(), *ip))
             .collect();
-        let connector = UpstreamConnector::new(hosts, options.upstream_ports, resolver, limits.upstream_connect);
+        let connector = UpstreamConnector::new(
+            hosts,
+            options.upstream_ports,
+            resolver,
+            limits.upstream_connect,
+        );
         let connector = https_connector(connector, config.upstream_extra_roots_pem.as_deref())?;
 
         let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
@@ -114,7 +124,10 @@ impl MitmServer {
         });
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
-        for (listener, kind) in [(internal_tls, Listener::Tls), (internal_plain, Listener::Plain)] {
+        for (listener, kind) in [
+            (internal_tls, Listener::Tls),
+            (internal_plain, Listener::Plain),
+        ] {
             let shared = Arc::new(Shared {
                 gate: Arc::clone(&gate),
                 registry: registry.clone(),
@@ -149,7 +162,12 @@ impl MitmServer {
             limits,
             permits: Arc::new(Semaphore::new(limits.max_connections)),
         });
-        tasks.spawn(front::serve(https, Port::Https, Arc::clone(&front), stopped.clone()));
+        tasks.spawn(front::serve(
+            https,
+            Port::Https,
+            Arc::clone(&front),
+            stopped.clone(),
+        ));
         tasks.spawn(front::serve(http, Port::Http, front, stopped.clone()));
         tasks.spawn(front::serve_tripwire(tripwire, log, stopped));
         Ok(MitmServer { addrs, stop, tasks })
@@ -159,7 +177,10 @@ impl MitmServer {
     /// then drops what is left.
     pub async fn shutdown(mut self, grace: std::time::Duration) {
         let _ = self.stop.send(true);
-        let _ = tokio::time::timeout(grace, async { while self.tasks.join_next().await.is_some() {} }).await;
+        let _ = tokio::time::timeout(grace, async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await;
         self.tasks.abort_all();
     }
 }
@@ -198,7 +219,11 @@ fn client_builder(limits: &Limits) -> hyper_util::client::legacy::Builder {
 /// itself (without it, 40 ms delayed-ACK stalls on small writes).
 fn listen(addr: SocketAddr) -> Result<TcpListener, MitmError> {
     let bind = |addr: SocketAddr| -> io::Result<TcpListener> {
-        let socket = if addr.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }?;
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()
+        } else {
+            TcpSocket::new_v6()
+        }?;
         socket.set_reuseaddr(true)?;
         socket.set_nodelay(true)?;
         socket.bind(addr)?;

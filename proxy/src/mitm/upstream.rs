@@ -38,11 +38,19 @@ pub enum UpstreamError {
     #[error(
         "refused to connect to {host} at {ip} ({why}); an operator can map the name in network.upstream_hosts"
     )]
-    Refused { host: String, ip: IpAddr, why: &'static str },
+    Refused {
+        host: String,
+        ip: IpAddr,
+        why: &'static str,
+    },
     #[error("connecting to {host} ({addr}) timed out")]
     ConnectTimeout { host: String, addr: SocketAddr },
     #[error("cannot connect to {host} ({addr}): {source}")]
-    Connect { host: String, addr: SocketAddr, source: io::Error },
+    Connect {
+        host: String,
+        addr: SocketAddr,
+        source: io::Error,
+    },
 }
 
 #[derive(Debug, Error)]
@@ -91,9 +99,18 @@ impl UpstreamConnector {
 
     async fn connect(self, uri: Uri) -> Result<TokioIo<TcpStream>, UpstreamError> {
         let inner = &self.inner;
-        let raw = uri.host().ok_or_else(|| UpstreamError::NoHost(uri.to_string()))?;
-        let host = raw.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
-        let default_port = if uri.scheme() == Some(&http::uri::Scheme::HTTPS) { 443 } else { 80 };
+        let raw = uri
+            .host()
+            .ok_or_else(|| UpstreamError::NoHost(uri.to_string()))?;
+        let host = raw
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        let default_port = if uri.scheme() == Some(&http::uri::Scheme::HTTPS) {
+            443
+        } else {
+            80
+        };
         let port = inner
             .ports
             .get(&host)
@@ -133,15 +150,12 @@ impl UpstreamConnector {
         }
         let candidates = match host.parse::<IpAddr>() {
             Ok(ip) => vec![ip],
-            Err(_) => self
-                .inner
-                .resolver
-                .resolve(host)
-                .await
-                .map_err(|source| UpstreamError::Resolve {
+            Err(_) => self.inner.resolver.resolve(host).await.map_err(|source| {
+                UpstreamError::Resolve {
                     host: host.to_string(),
                     source,
-                })?,
+                }
+            })?,
         };
         let mut refusal = None;
         let mut usable = Vec::with_capacity(candidates.len());
@@ -157,7 +171,9 @@ impl UpstreamConnector {
                 ip,
                 why,
             }),
-            (true, None) => Err(UpstreamError::NoAddress { host: host.to_string() }),
+            (true, None) => Err(UpstreamError::NoAddress {
+                host: host.to_string(),
+            }),
             (false, _) => Ok(usable),
         }
     }
@@ -165,7 +181,12 @@ impl UpstreamConnector {
 
 /// `Err(None)` is a timeout.
 async fn dial(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, Option<io::Error>> {
-    let socket = if addr.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }.map_err(Some)?;
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }
+    .map_err(Some)?;
     socket.set_nodelay(true).map_err(Some)?;
     match tokio::time::timeout(timeout, socket.connect(addr)).await {
         Ok(Ok(stream)) => Ok(stream),
@@ -204,11 +225,12 @@ pub fn https_connector(
         }
     }
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut config = ClientConfig::builder_with_provider(provider)
+    // No ALPN: hyper-rustls insists on choosing it, and for HTTP/1 only it
+    // offers none, which every server reads as HTTP/1.1.
+    let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_root_certificates(roots)
         .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(config)
         .https_or_http()

@@ -22,7 +22,11 @@ pub struct NetLog {
 impl NetLog {
     /// Opens (appends to) `path` and starts the writer task.
     pub async fn open(path: &Path, task_id: &str) -> std::io::Result<NetLog> {
-        let file = tokio::fs::OpenOptions::new().create(true).append(true).open(path).await?;
+        let file = tokio::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .await?;
         let (sender, receiver) = mpsc::channel(QUEUE);
         tokio::spawn(write_lines(file, receiver));
         Ok(NetLog {
@@ -124,7 +128,11 @@ mod tests {
         let mut lines = Vec::new();
         for _ in 0..100 {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-            lines = std::fs::read_to_string(&path).expect("read").lines().map(String::from).collect();
+            lines = std::fs::read_to_string(&path)
+                .expect("read")
+                .lines()
+                .map(String::from)
+                .collect();
             if lines.len() == 50 {
                 break;
             }

@@ -1,9 +1,10 @@
 //! `airut sandbox run -- CMD`: the repository's container for CI and local
-//! use — the same images and container settings a task gets, without the
-//! gateway. (The network sandbox joins with `--allowlist` later.)
+//! use — the same images, container settings and network sandbox a task
+//! gets, without the gateway.
 
 mod exit_status;
 mod mounts;
+mod network;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -80,15 +81,39 @@ async fn execute(args: SandboxRunArgs) -> Result<u8, String> {
 
     let names = Names::new("cli");
     let run_id = format!("{}-{:x}", std::process::id(), nanos());
+    let mut env_vars = container_env(&settings, &env, args.verbose);
+    let mut mounts = mounts;
+    let network = if settings.network_sandbox {
+        let allowlist = network::allowlist(&args, &cwd)?;
+        Some(network::open(&engine, &names, &run_id, &args, allowlist).await?)
+    } else {
+        eprintln!(
+            "airut sandbox run: WARNING: network_sandbox is false in {} — the command has unrestricted network access",
+            args.config.display()
+        );
+        None
+    };
+    let attachment = match &network {
+        Some(net) => {
+            env_vars.extend(net.session.task_env());
+            mounts.extend(net.session.task_mounts());
+            net.session.task_attachment()
+        }
+        None => NetworkAttachment::Default,
+    };
+    let live = match (&network, args.network_log_live) {
+        (Some(net), true) => Some(network::follow_live(net.log_path.clone())),
+        _ => None,
+    };
     let spec = ContainerSpec {
         name: names.container(Role::Task, "cli", &run_id),
         image: image.tag,
         cmd: args.command.clone(),
-        env: container_env(&settings, &env, args.verbose),
+        env: env_vars,
         mounts,
         working_dir: Some("/workspace".to_string()),
         limits,
-        network: NetworkAttachment::Default,
+        network: attachment,
         labels: names.container_labels(Role::Task, "cli", &run_id),
         stdin: false,
     };
@@ -115,7 +140,17 @@ async fn execute(args: SandboxRunArgs) -> Result<u8, String> {
         };
     })
     .await
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| e.to_string());
+    if let Some(live) = live {
+        // one last read so the final lines are shown
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        live.abort();
+    }
+    if let Some(net) = network {
+        net.sandbox.close(net.session).await;
+        drop(net.temp_log);
+    }
+    let exit = exit?;
     let (code, message) = exit_status(&exit, timeout, settings.resource_limits.memory.as_deref());
     if let Some(message) = message {
         eprintln!("airut sandbox run: {message}");
