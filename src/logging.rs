@@ -70,12 +70,12 @@ impl<'a> MakeWriter<'a> for LogRedaction {
 }
 
 /// Installs the global subscriber. The level comes from `AIRUT_LOG` (or
-/// `RUST_LOG`), default `info`.
-pub fn init(format: LogFormat) -> LogRedaction {
+/// `RUST_LOG`), else `default_level`.
+pub fn init(format: LogFormat, default_level: &str) -> LogRedaction {
     let redaction = LogRedaction::default();
     let filter = EnvFilter::try_from_env("AIRUT_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| EnvFilter::new("info"));
+        .unwrap_or_else(|_| EnvFilter::new(default_level));
     // Colours only for a person at a terminal, never in journald or files.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
         && std::env::var_os("NO_COLOR").is_none();

@@ -18,7 +18,13 @@ fn main() -> ExitCode {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 
     let cli = Cli::parse();
-    let redaction = logging::init(cli.log_format);
+    // `airut sandbox run` is a CI step: its stderr is the command's, with
+    // Airut's own progress only on request.
+    let default_level = match &cli.command {
+        Command::Sandbox(SandboxCommand::Run(args)) if !args.verbose => "warn",
+        _ => "info",
+    };
+    let redaction = logging::init(cli.log_format, default_level);
 
     let result = match cli.command {
         Command::Init(arg) => {

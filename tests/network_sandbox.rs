@@ -281,6 +281,7 @@ async fn allowed_traffic_works_and_every_bypass_is_blocked() {
             .iter()
             .map(|n| (n.to_string(), upstream.ip))
             .collect::<BTreeMap<_, _>>(),
+        upstream_ports: BTreeMap::new(),
         // a resolver of ours that must never be asked anything
         upstream_dns: Some(std::net::SocketAddr::new(upstream.ip, 53)),
         upstream_extra_roots_pem: Some(ca.cert_pem.clone()),

@@ -25,6 +25,7 @@ fn config(dir: &std::path::Path) -> ProxyConfig {
         allowlist: Allowlist::default(),
         masked_secrets: vec![],
         upstream_hosts: Default::default(),
+        upstream_ports: Default::default(),
         upstream_dns: None,
         ca_cert_pem: ca.cert_pem,
         ca_key_pem: ca.key_pem,

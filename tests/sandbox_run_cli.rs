@@ -25,6 +25,11 @@ impl Checkout {
         )
         .expect("Dockerfile");
         std::fs::write(container.join("note.txt"), "from the context\n").expect("context file");
+        std::fs::write(
+            dir.path().join(".airut/network-allowlist.yaml"),
+            "domains: []\n",
+        )
+        .expect("allowlist");
         Checkout { dir }
     }
 

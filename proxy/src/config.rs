@@ -23,6 +23,11 @@ pub struct ProxyConfig {
     /// internal services, split DNS, and the tests' own servers.
     #[serde(default)]
     pub upstream_hosts: BTreeMap<String, IpAddr>,
+    /// Upstream ports by host name, replacing 443/80 (a local service, or a
+    /// test's server, standing in for an allowlisted host). Not an
+    /// airut.yaml key.
+    #[serde(default)]
+    pub upstream_ports: BTreeMap<String, u16>,
     /// Resolver for allowed upstream names; `None` uses the system's.
     #[serde(default)]
     pub upstream_dns: Option<SocketAddr>,

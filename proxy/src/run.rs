@@ -97,7 +97,11 @@ impl ProxyServer {
 /// only after reading it.
 pub async fn run_proxy(config: ProxyConfig) -> Result<(), ProxyError> {
     let stop = stop_signal().map_err(ProxyError::Signals)?;
-    run_proxy_until(config, MitmOptions::default(), stop).await
+    let options = MitmOptions {
+        upstream_ports: config.upstream_ports.clone(),
+        ..MitmOptions::default()
+    };
+    run_proxy_until(config, options, stop).await
 }
 
 /// [`run_proxy`] with the stop condition and options given.

@@ -55,6 +55,8 @@ pub struct ProxySettings {
     pub allowlist: Allowlist,
     pub masked_secrets: Vec<MaskedSecret>,
     pub upstream_hosts: BTreeMap<String, IpAddr>,
+    /// Upstream ports by host name instead of 443/80 (tests, local services).
+    pub upstream_ports: BTreeMap<String, u16>,
     pub upstream_dns: Option<SocketAddr>,
     pub upstream_extra_roots_pem: Option<String>,
 }
@@ -367,6 +369,7 @@ impl NetworkSandbox {
             allowlist: settings.allowlist.clone(),
             masked_secrets: settings.masked_secrets.clone(),
             upstream_hosts: settings.upstream_hosts.clone(),
+            upstream_ports: settings.upstream_ports.clone(),
             upstream_dns: settings.upstream_dns,
             ca_cert_pem: self.ca_cert_pem.clone(),
             ca_key_pem: self.ca_key_pem.clone(),

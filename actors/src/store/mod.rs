@@ -40,14 +40,31 @@ impl Record for StoreFormat {
 /// An open state store. Cloning is cheap and shares the database.
 #[derive(Clone)]
 pub struct Store {
+    inner: std::sync::Arc<Inner>,
+}
+
+struct Inner {
     db: sled::Db,
     trees: Vec<sled::Tree>,
     path: PathBuf,
 }
 
+impl Drop for Inner {
+    /// The last handle going away is a clean shutdown: everything written
+    /// so far reaches the disk (sled's own background flush may not have
+    /// run yet, and its drop does not wait for it).
+    fn drop(&mut self) {
+        if let Err(err) = self.db.flush() {
+            tracing::warn!(path = %self.path.display(), "state store flush at close failed: {err}");
+        }
+    }
+}
+
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish()
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .finish()
     }
 }
 
@@ -60,9 +77,11 @@ impl Store {
             .map(|name| db.open_tree(name.as_str()))
             .collect::<Result<Vec<_>, _>>()?;
         let store = Store {
-            db,
-            trees,
-            path: dir.to_path_buf(),
+            inner: std::sync::Arc::new(Inner {
+                db,
+                trees,
+                path: dir.to_path_buf(),
+            }),
         };
         store.check_format()?;
         Ok(store)
@@ -71,7 +90,7 @@ impl Store {
     fn check_format(&self) -> StoreResult<()> {
         match self.get::<StoreFormat>(FORMAT_KEY)? {
             Some(found) if found.format > STORE_FORMAT => Err(StoreError::NewerFormat {
-                path: self.path.display().to_string(),
+                path: self.inner.path.display().to_string(),
                 found: found.format,
                 supported: STORE_FORMAT,
             }),
@@ -89,11 +108,11 @@ impl Store {
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.inner.path
     }
 
     fn tree(&self, name: TreeName) -> &sled::Tree {
-        &self.trees[name.index()]
+        &self.inner.trees[name.index()]
     }
 
     pub fn get<R: Record>(&self, key: &str) -> StoreResult<Option<R>> {
@@ -131,13 +150,13 @@ impl Store {
     /// writes land or none do. `f` may run more than once on conflict, so it
     /// must not have side effects outside the transaction.
     pub fn transaction<A>(&self, f: impl Fn(&StoreTx<'_>) -> Result<A, TxError>) -> StoreResult<A> {
-        transaction::run(&self.trees, f)
+        transaction::run(&self.inner.trees, f)
     }
 
     /// Waits until every write so far is on disk. Call before acknowledging
     /// anything to the outside world (deleting a mail, acking Slack).
     pub fn flush(&self) -> StoreResult<()> {
-        self.db.flush()?;
+        self.inner.db.flush()?;
         Ok(())
     }
 

@@ -145,6 +145,7 @@ pub fn base_config(dir: &std::path::Path, ca: &CaPem) -> ProxyConfig {
             ("other.test".to_string(), localhost),
             ("plain.test".to_string(), localhost),
         ]),
+        upstream_ports: BTreeMap::new(),
         upstream_dns: None,
         ca_cert_pem: ca.cert_pem.clone(),
         ca_key_pem: ca.key_pem.clone(),
