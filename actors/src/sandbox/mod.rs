@@ -24,3 +24,4 @@ pub mod podman_api;
 pub mod stop_handle;
 pub mod stream_json;
 pub mod subnet_pool;
+pub mod surrogates;

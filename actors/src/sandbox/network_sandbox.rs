@@ -399,20 +399,28 @@ impl NetworkSandbox {
     pub async fn close(&self, mut session: ProxySession) {
         session.closed = true;
         drop(session.stdin.take());
-        remove(&self.engine, &session.container).await;
-        if let Err(err) = self
-            .libpod(
-                "DELETE",
-                &format!("/networks/{}?force=true", session.network),
-                None,
-            )
-            .await
-        {
-            warn!(network = session.network, "network removal: {err}");
-        }
-        if let Some(rule) = session.firewall.take() {
-            rule.remove().await;
-        }
+        let firewall = session.firewall.take();
+        // The firewall rule is independent of the container and network,
+        // which go in order (a network with a container attached stays).
+        let engine_side = async {
+            remove(&self.engine, &session.container).await;
+            if let Err(err) = self
+                .libpod(
+                    "DELETE",
+                    &format!("/networks/{}?force=true", session.network),
+                    None,
+                )
+                .await
+            {
+                warn!(network = session.network, "network removal: {err}");
+            }
+        };
+        let host_side = async {
+            if let Some(rule) = firewall {
+                rule.remove().await;
+            }
+        };
+        tokio::join!(engine_side, host_side);
         self.pool(|p| p.release(session.octet));
     }
 }

@@ -17,6 +17,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 
 use super::dispatch::{self, Dispatcher};
 use super::recorded::{Failure, RecordedRequest, RequestKind};
@@ -36,6 +37,36 @@ pub(crate) struct State {
     pub dispatcher: Dispatcher,
     pub requests: Vec<RecordedRequest>,
     pub failures: Vec<Failure>,
+    pub secrets: SecretValues,
+}
+
+/// The real values of the secret headers, kept apart from the records;
+/// `Debug` shows only the header names.
+#[derive(Default)]
+pub(crate) struct SecretValues(Vec<(String, String)>);
+
+impl SecretValues {
+    fn record(&mut self, name: &str, value: &str) {
+        if !self.0.iter().any(|(n, v)| n == name && v == value) {
+            self.0.push((name.to_string(), value.to_string()));
+        }
+    }
+
+    pub fn values(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+impl std::fmt::Debug for SecretValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(n, _)| format!("{n}: <redacted>")))
+            .finish()
+    }
 }
 
 impl Shared {
@@ -46,6 +77,7 @@ impl Shared {
                 dispatcher,
                 requests: Vec::new(),
                 failures: Vec::new(),
+                secrets: SecretValues::default(),
             }),
         }
     }
@@ -57,10 +89,12 @@ impl Shared {
     }
 }
 
-/// Accepts connections until `shutdown` fires (or its sender is dropped).
+/// Accepts connections until `shutdown` fires (or its sender is dropped);
+/// with `tls`, each connection is a TLS handshake first.
 pub(crate) async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
+    tls: Option<TlsAcceptor>,
     mut shutdown: oneshot::Receiver<()>,
 ) {
     let mut connections = JoinSet::new();
@@ -74,12 +108,26 @@ pub(crate) async fn serve(
                     continue;
                 };
                 let shared = Arc::clone(&shared);
+                let tls = tls.clone();
                 connections.spawn(async move {
                     let service = service_fn(move |request| handle(Arc::clone(&shared), request));
-                    // A client hanging up mid-response is not our concern.
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    // A client hanging up mid-response (or mid-handshake) is
+                    // not our concern.
+                    match tls {
+                        None => {
+                            let _ = http1::Builder::new()
+                                .serve_connection(TokioIo::new(stream), service)
+                                .await;
+                        }
+                        Some(acceptor) => {
+                            let Ok(stream) = acceptor.accept(stream).await else {
+                                return;
+                            };
+                            let _ = http1::Builder::new()
+                                .serve_connection(TokioIo::new(stream), service)
+                                .await;
+                        }
+                    }
                 });
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
@@ -98,12 +146,16 @@ async fn handle(
         .path_and_query()
         .map(|pq| pq.as_str().to_string())
         .unwrap_or_else(|| request.uri().path().to_string());
+    let mut secrets: Vec<(String, String)> = Vec::new();
     let headers: Vec<(String, String)> = request
         .headers()
         .iter()
         .map(|(name, value)| {
             let name = name.as_str().to_ascii_lowercase();
             let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            if RecordedRequest::is_secret_header(&name) {
+                secrets.push((name.clone(), value.clone()));
+            }
             let value = RecordedRequest::redact(&name, &value);
             (name, value)
         })
@@ -116,6 +168,9 @@ async fn handle(
 
     let (decision, request_id) = {
         let mut state = shared.lock();
+        for (name, value) in &secrets {
+            state.secrets.record(name, value);
+        }
         let mut recorded = RecordedRequest {
             index: state.requests.len(),
             at: shared.started.elapsed(),

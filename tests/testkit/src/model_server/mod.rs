@@ -21,6 +21,10 @@
 //! The server runs on its own thread with its own Tokio runtime, so it keeps
 //! answering whatever the test thread does (blocking on a child process,
 //! running an actix system, …). Dropping the handle stops it.
+//!
+//! The `start_tls_*` constructors serve the same script over HTTPS with a
+//! certificate the test provides, for a client that must see a real TLS
+//! upstream (Claude Code behind the network sandbox's proxy).
 
 mod api_error;
 mod dispatch;
@@ -28,6 +32,7 @@ mod http;
 mod recorded;
 mod script;
 mod sse;
+mod tls;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, ToSocketAddrs};
@@ -57,6 +62,7 @@ pub const CONTAINER_HOST: &str = "host.containers.internal";
 #[derive(Debug)]
 pub struct ModelServer {
     addr: SocketAddr,
+    tls: bool,
     shared: Arc<Shared>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
@@ -96,6 +102,56 @@ impl ModelServer {
 
     /// Starts on `addr`, returning the error instead of panicking.
     pub fn try_start_on(addr: impl ToSocketAddrs, script: Script) -> io::Result<ModelServer> {
+        ModelServer::launch(addr, script, None)
+    }
+
+    /// Like [`ModelServer::start_for_containers`], over HTTPS: every
+    /// interface, a free port, and TLS with `cert_pem` (the leaf first, then
+    /// any intermediates) and its `key_pem`. The client must trust the
+    /// certificate's issuer and ask for a name the certificate holds.
+    ///
+    /// # Panics
+    /// When the port cannot be bound or the certificate or key is unusable.
+    pub fn start_tls_for_containers(script: Script, cert_pem: &str, key_pem: &str) -> ModelServer {
+        ModelServer::start_tls_on((Ipv4Addr::UNSPECIFIED, 0), script, cert_pem, key_pem)
+    }
+
+    /// Like [`ModelServer::start_on`], over HTTPS (see
+    /// [`ModelServer::start_tls_for_containers`]).
+    ///
+    /// # Panics
+    /// When `addr` cannot be bound or the certificate or key is unusable.
+    pub fn start_tls_on(
+        addr: impl ToSocketAddrs + std::fmt::Debug,
+        script: Script,
+        cert_pem: &str,
+        key_pem: &str,
+    ) -> ModelServer {
+        let shown = format!("{addr:?}");
+        match ModelServer::try_start_tls_on(addr, script, cert_pem, key_pem) {
+            Ok(server) => server,
+            Err(error) => panic!("model server: cannot serve HTTPS on {shown}: {error}"),
+        }
+    }
+
+    /// [`ModelServer::start_tls_on`], returning the error instead of
+    /// panicking (`InvalidInput` for an unusable certificate or key).
+    pub fn try_start_tls_on(
+        addr: impl ToSocketAddrs,
+        script: Script,
+        cert_pem: &str,
+        key_pem: &str,
+    ) -> io::Result<ModelServer> {
+        let acceptor = tls::acceptor(cert_pem, key_pem)?;
+        ModelServer::launch(addr, script, Some(acceptor))
+    }
+
+    fn launch(
+        addr: impl ToSocketAddrs,
+        script: Script,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) -> io::Result<ModelServer> {
+        let is_tls = tls.is_some();
         let listener = TcpListener::bind(addr)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -110,13 +166,16 @@ impl ModelServer {
             .spawn(move || {
                 runtime.block_on(async move {
                     match tokio::net::TcpListener::from_std(listener) {
-                        Ok(listener) => http::serve(listener, thread_shared, shutdown_rx).await,
+                        Ok(listener) => {
+                            http::serve(listener, thread_shared, tls, shutdown_rx).await;
+                        }
                         Err(error) => eprintln!("model server: cannot use the listener: {error}"),
                     }
                 });
             })?;
         Ok(ModelServer {
             addr,
+            tls: is_tls,
             shared,
             shutdown: Some(shutdown),
             thread: Some(thread),
@@ -133,19 +192,31 @@ impl ModelServer {
         self.addr.port()
     }
 
+    /// Whether it serves HTTPS (a `start_tls_*` constructor).
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
+    fn scheme(&self) -> &'static str {
+        if self.tls { "https" } else { "http" }
+    }
+
     /// `http://HOST:PORT` for `ANTHROPIC_BASE_URL` on this machine (a
-    /// wildcard listen address is given as `127.0.0.1`).
+    /// wildcard listen address is given as `127.0.0.1`); `https://` in the
+    /// HTTPS mode, where the client must accept the certificate for that
+    /// address.
     pub fn base_url(&self) -> String {
         let ip = self.addr.ip();
         if ip.is_unspecified() {
-            format!("http://127.0.0.1:{}", self.port())
+            format!("{}://127.0.0.1:{}", self.scheme(), self.port())
         } else {
-            format!("http://{}", self.addr)
+            format!("{}://{}", self.scheme(), self.addr)
         }
     }
 
-    /// `http://host.containers.internal:PORT`, for Claude Code inside a
-    /// Podman container on the default network.
+    /// `http://host.containers.internal:PORT` (`https://` in the HTTPS
+    /// mode), for Claude Code inside a Podman container on the default
+    /// network.
     ///
     /// # Panics
     /// When the server listens on loopback only, which containers cannot
@@ -157,7 +228,7 @@ impl ModelServer {
              use ModelServer::start_for_containers",
             self.addr
         );
-        format!("http://{CONTAINER_HOST}:{}", self.port())
+        format!("{}://{CONTAINER_HOST}:{}", self.scheme(), self.port())
     }
 
     /// Every request so far, in arrival order.
@@ -186,6 +257,16 @@ impl ModelServer {
             .filter(|r| matches!(r.kind, RequestKind::Side { .. }))
             .cloned()
             .collect()
+    }
+
+    /// The distinct values received in `header` (case-insensitive), one of
+    /// the secret headers that requests record as `<redacted>`
+    /// (`x-api-key`, `authorization`, `proxy-authorization`), in the order
+    /// first seen. For checking which credential reached the server (a
+    /// masked secret swapped in by a proxy) without putting it into the
+    /// records that failure messages print.
+    pub fn secret_header_values(&self, header: &str) -> Vec<String> {
+        self.shared.lock().secrets.values(header)
     }
 
     /// Everything that went against the script so far.

@@ -53,9 +53,14 @@ pub struct RecordedRequest {
 }
 
 impl RecordedRequest {
+    /// Whether `name` (lower case) is a header recorded as `<redacted>`.
+    pub(crate) fn is_secret_header(name: &str) -> bool {
+        SECRET_HEADERS.contains(&name)
+    }
+
     /// Redacts secret header values; used when recording.
     pub(crate) fn redact(name: &str, value: &str) -> String {
-        if SECRET_HEADERS.contains(&name) {
+        if RecordedRequest::is_secret_header(name) {
             "<redacted>".to_string()
         } else {
             value.to_string()

@@ -25,13 +25,23 @@ impl Reply {
 
 fn send(server: &ModelServer, method: &str, path: &str, body: &str) -> Reply {
     let mut stream = TcpStream::connect(server.addr()).unwrap();
+    exchange(&mut stream, method, path, body)
+}
+
+fn exchange(stream: &mut (impl Read + Write), method: &str, path: &str, body: &str) -> Reply {
     let request = format!(
         "{method} {path} HTTP/1.0\r\nhost: test\r\nx-api-key: test-key\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).unwrap();
+    stream.flush().unwrap();
+    let mut raw = Vec::new();
+    // A TLS peer that closes without close_notify ends in an error after
+    // the bytes it sent; those bytes are what counts.
+    if let Err(error) = stream.read_to_end(&mut raw) {
+        assert!(!raw.is_empty(), "no answer: {error}");
+    }
+    let raw = String::from_utf8(raw).unwrap();
     let (head, body) = raw.split_once("\r\n\r\n").unwrap();
     let mut lines = head.lines();
     let status = lines
@@ -218,4 +228,114 @@ fn dropping_the_server_frees_the_port() {
     let addr = server.addr();
     drop(server);
     assert!(TcpStream::connect(addr).is_err());
+}
+
+/// A CA and a leaf for `model.test` and `localhost`, as PEM.
+struct TestCerts {
+    ca_pem: String,
+    leaf_pem: String,
+    key_pem: String,
+}
+
+fn test_certs() -> TestCerts {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["model.test".to_string(), "localhost".to_string()])
+        .unwrap()
+        .signed_by(&leaf_key, &issuer)
+        .unwrap();
+    TestCerts {
+        ca_pem: ca.pem(),
+        leaf_pem: leaf.pem(),
+        key_pem: leaf_key.serialize_pem(),
+    }
+}
+
+fn trusting_client(ca_pem: &str, name: &str) -> rustls::ClientConnection {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls::pki_types::CertificateDer::from_pem_slice(ca_pem.as_bytes()).unwrap())
+        .unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    rustls::ClientConnection::new(
+        std::sync::Arc::new(config),
+        rustls::pki_types::ServerName::try_from(name.to_string()).unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn tls_mode_serves_the_script_to_a_trusting_client() {
+    let certs = test_certs();
+    let server = ModelServer::start_tls_for_containers(
+        Script::new().turn(Turn::text("over tls").expect_contains("PELICAN")),
+        &certs.leaf_pem,
+        &certs.key_pem,
+    );
+    assert!(server.is_tls());
+    assert!(server.addr().ip().is_unspecified());
+    assert_eq!(
+        server.base_url(),
+        format!("https://127.0.0.1:{}", server.port())
+    );
+    assert_eq!(
+        server.container_base_url(),
+        format!("https://host.containers.internal:{}", server.port())
+    );
+
+    let tcp = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
+    let mut tls = rustls::StreamOwned::new(trusting_client(&certs.ca_pem, "model.test"), tcp);
+    let reply = exchange(&mut tls, "POST", "/v1/messages", &messages_body(false));
+    assert_eq!(reply.status, 200);
+    let body: Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(
+        body["content"],
+        json!([{ "type": "text", "text": "over tls" }])
+    );
+    assert_eq!(tls.conn.alpn_protocol(), None, "the client offered no ALPN");
+    // the key is redacted in the records but can be checked
+    assert_eq!(server.requests()[0].header("x-api-key"), Some("<redacted>"));
+    assert_eq!(server.secret_header_values("X-Api-Key"), vec!["test-key"]);
+    assert!(server.secret_header_values("authorization").is_empty());
+    assert!(!format!("{server:?}").contains("test-key"));
+    server.assert_ok();
+}
+
+#[test]
+fn tls_mode_refuses_plain_http_and_unusable_keys() {
+    let certs = test_certs();
+    let server = ModelServer::start_tls_on(
+        "127.0.0.1:0",
+        Script::new(),
+        &certs.leaf_pem,
+        &certs.key_pem,
+    );
+    let mut plain = TcpStream::connect(server.addr()).unwrap();
+    plain.write_all(b"GET /api/hello HTTP/1.0\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    let _ = plain.read_to_end(&mut raw);
+    assert!(
+        !String::from_utf8_lossy(&raw).contains("200"),
+        "plain HTTP was answered"
+    );
+    assert!(server.requests().is_empty());
+
+    let error =
+        ModelServer::try_start_tls_on("127.0.0.1:0", Script::new(), &certs.leaf_pem, "junk")
+            .unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+    let error = ModelServer::try_start_tls_on("127.0.0.1:0", Script::new(), "", &certs.key_pem)
+        .unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
 }
