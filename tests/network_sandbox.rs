@@ -492,3 +492,57 @@ async fn allowed_traffic_works_and_every_bypass_is_blocked() {
         "real token in the network log"
     );
 }
+
+#[tokio::test]
+async fn leftover_networks_of_this_instance_only_are_removed() {
+    use airut_actors::sandbox::leftovers::remove_leftover_networks;
+    let engine = support::engine().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let airut = std::path::PathBuf::from(env!("CARGO_BIN_EXE_airut"));
+    let mine = Names::new(&support::unique("left"));
+    let theirs = Names::new(&support::unique("keep"));
+    let mut sandboxes = Vec::new();
+    for names in [&mine, &theirs] {
+        let sandbox = NetworkSandbox::prepare(
+            engine.clone(),
+            names.clone(),
+            airut.clone(),
+            "debian:bookworm-slim".into(),
+            &dir.path().join(names.instance()),
+        )
+        .await
+        .expect("prepare");
+        let session = sandbox
+            .open(
+                "crashed",
+                "t1",
+                &ProxySettings::default(),
+                &dir.path().join(format!("{}.log", names.instance())),
+            )
+            .await
+            .expect("open");
+        // a crash: the session is never closed
+        std::mem::forget(session);
+        sandboxes.push(sandbox);
+    }
+    let removed = remove_leftover_networks(&engine, &mine)
+        .await
+        .expect("cleanup");
+    assert_eq!(
+        removed,
+        vec![format!("airut-{}-net-crashed-t1", mine.instance())]
+    );
+    let kept = remove_leftover_networks(&engine, &theirs)
+        .await
+        .expect("cleanup");
+    assert_eq!(
+        kept.len(),
+        1,
+        "the other instance's network was still there"
+    );
+    for names in [&mine, &theirs] {
+        airut_actors::sandbox::leftovers::remove_leftover_containers(&engine, names)
+            .await
+            .expect("containers");
+    }
+}

@@ -50,6 +50,24 @@ impl FirewallRule {
     }
 }
 
+/// Removes every drop rule for `interface` (a crashed run's leftovers).
+pub async fn remove_all_for(interface: &str) {
+    if !is_interface_name(interface) {
+        return;
+    }
+    for program in ["iptables", "ip6tables"] {
+        // bounded: one leftover rule per crashed task at most
+        for _ in 0..64 {
+            if run(program, &["-D", "INPUT", "-i", interface, "-j", "DROP"])
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+    }
+}
+
 async fn run(program: &str, args: &[&str]) -> Result<(), String> {
     let output = Command::new(program)
         .args(args)

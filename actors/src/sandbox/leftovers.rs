@@ -35,3 +35,71 @@ pub async fn remove_leftover_containers(
     }
     Ok(removed)
 }
+
+/// Removes this instance's per-task networks (and, with them, anything
+/// still attached). The shared egress network stays: it holds no state.
+pub async fn remove_leftover_networks(
+    engine: &Engine,
+    names: &Names,
+) -> Result<Vec<String>, String> {
+    use super::podman_api;
+    let filters = serde_json::json!({
+        "label": [
+            format!("{}=true", super::names::LABEL_MANAGED),
+            format!("{}={}", super::names::LABEL_INSTANCE, names.instance()),
+        ]
+    });
+    let path = format!(
+        "/networks/json?filters={}",
+        percent_encode(&filters.to_string())
+    );
+    let timeout = std::time::Duration::from_secs(30);
+    let listed = podman_api::request(&engine.endpoint.url, "GET", &path, None, timeout)
+        .await
+        .ok_or_else(|| format!("listing networks at {} failed", engine.endpoint.url))?;
+    if listed.status != 200 {
+        return Err(format!(
+            "listing networks: {} {}",
+            listed.status, listed.body
+        ));
+    }
+    let networks: Vec<serde_json::Value> =
+        serde_json::from_str(&listed.body).map_err(|e| e.to_string())?;
+    let egress = format!("airut-{}-egress", names.instance());
+    let mut removed = Vec::new();
+    for network in networks {
+        let Some(name) = network["name"].as_str() else {
+            continue;
+        };
+        if name == egress {
+            continue;
+        }
+        let response = podman_api::request(
+            &engine.endpoint.url,
+            "DELETE",
+            &format!("/networks/{name}?force=true"),
+            None,
+            timeout,
+        )
+        .await;
+        if response.is_some_and(|r| r.status == 200) {
+            if let Some(interface) = network["network_interface"].as_str() {
+                super::firewall::remove_all_for(interface).await;
+            }
+            info!(network = name, "removed a leftover network");
+            removed.push(name.to_string());
+        }
+    }
+    Ok(removed)
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
