@@ -5,34 +5,16 @@
 //! `cargo bench --bench network_sandbox_start` after `source /run/airut-test/env`;
 //! `AIRUT_BENCH_RUNS` sets the number of runs (default 20).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use airut_actors::sandbox::engine;
 use airut_actors::sandbox::names::Names;
 use airut_actors::sandbox::network_sandbox::{NetworkSandbox, ProxySettings};
 
-fn percentile(samples: &[Duration], p: f64) -> Duration {
-    let mut sorted = samples.to_vec();
-    sorted.sort();
-    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
+#[path = "common/stats.rs"]
+mod stats;
 
-fn report(name: &str, samples: &[Duration]) {
-    println!(
-        "{name:<44} n={:<3} p50={:>7.1} ms  p95={:>7.1} ms  max={:>7.1} ms",
-        samples.len(),
-        percentile(samples, 50.0).as_secs_f64() * 1e3,
-        percentile(samples, 95.0).as_secs_f64() * 1e3,
-        samples
-            .iter()
-            .max()
-            .copied()
-            .unwrap_or_default()
-            .as_secs_f64()
-            * 1e3,
-    );
-}
+use stats::report;
 
 #[tokio::main]
 async fn main() {

@@ -22,35 +22,10 @@ use airut_actors::sandbox::stop_handle::StopHandle;
 use airut_actors::sandbox::stream_json::EventKind;
 use airut_testkit::model_server::{ModelServer, Script, Turn};
 
-fn percentile(samples: &[Duration], p: f64) -> Duration {
-    let mut sorted = samples.to_vec();
-    sorted.sort();
-    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
+#[path = "common/stats.rs"]
+mod stats;
 
-fn report(name: &str, samples: &[Duration]) {
-    println!(
-        "{name:<40} n={:<3} p50={:>7.1} ms  p95={:>7.1} ms  min={:>7.1} ms  max={:>7.1} ms",
-        samples.len(),
-        percentile(samples, 50.0).as_secs_f64() * 1e3,
-        percentile(samples, 95.0).as_secs_f64() * 1e3,
-        samples
-            .iter()
-            .min()
-            .copied()
-            .unwrap_or_default()
-            .as_secs_f64()
-            * 1e3,
-        samples
-            .iter()
-            .max()
-            .copied()
-            .unwrap_or_default()
-            .as_secs_f64()
-            * 1e3,
-    );
-}
+use stats::report;
 
 #[tokio::main]
 async fn main() {

@@ -44,35 +44,6 @@ const SURROGATE: &str = "sk-ant-api03-SurrogateKeySeenInsideTheSandbox9876543210
 const BASH: &str = "tr '\\0' '\\n' </proc/1/environ | grep '^ANTHROPIC_API_KEY='; \
                     printf 'status=%s\\n' \"$(curl -s -o /dev/null -w '%{http_code}' https://blocked.test/)\"";
 
-/// A test CA and a leaf for the model host, as PEM.
-struct TestCa {
-    cert_pem: String,
-    leaf_cert_pem: String,
-    leaf_key_pem: String,
-}
-
-fn test_ca() -> TestCa {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
-    let ca_key = KeyPair::generate().expect("ca key");
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("params");
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "Airut test model CA");
-    let ca_cert = ca_params.self_signed(&ca_key).expect("ca cert");
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let leaf_key = KeyPair::generate().expect("leaf key");
-    let leaf = CertificateParams::new(vec![MODEL_HOST.to_string()])
-        .expect("params")
-        .signed_by(&leaf_key, &issuer)
-        .expect("leaf");
-    TestCa {
-        cert_pem: ca_cert.pem(),
-        leaf_cert_pem: leaf.pem(),
-        leaf_key_pem: leaf_key.serialize_pem(),
-    }
-}
-
 /// The egress network's gateway: the host's address on that bridge, where
 /// the proxy container reaches the model server. Known from the network's
 /// configuration as soon as it exists (its bridge interface comes up only
@@ -128,7 +99,7 @@ struct Fixture {
     egress: String,
     gateway: IpAddr,
     image: String,
-    ca: TestCa,
+    ca: support::test_pki::TestPki,
     dir: TempDir,
 }
 
@@ -183,7 +154,7 @@ impl Fixture {
             egress,
             gateway,
             image,
-            ca: test_ca(),
+            ca: support::test_pki::test_pki("Airut test model CA", &[MODEL_HOST]),
             dir,
         }
     }
@@ -219,7 +190,7 @@ impl Fixture {
             upstream_hosts: BTreeMap::from([(MODEL_HOST.to_string(), self.gateway)]),
             upstream_ports: BTreeMap::from([(MODEL_HOST.to_string(), server.port())]),
             upstream_dns: None,
-            upstream_extra_roots_pem: Some(self.ca.cert_pem.clone()),
+            upstream_extra_roots_pem: Some(self.ca.ca_cert_pem.clone()),
         };
         let conversation = support::unique("c");
         let log_path = self.dir.path().join("network.log");

@@ -33,34 +33,6 @@ const NAMES: [&str; 6] = [
 const REAL_TOKEN: &str = "ghp_R3alS3cretValueThatMustNeverLeak0123";
 const SURROGATE: &str = "ghp_SurrogateValueSeenInsideTheSandbox99";
 
-struct TestCa {
-    cert_pem: String,
-    leaf_cert_pem: String,
-    leaf_key_pem: String,
-}
-
-fn test_ca() -> TestCa {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
-    let ca_key = KeyPair::generate().expect("ca key");
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("params");
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "Airut test upstream CA");
-    let ca_cert = ca_params.self_signed(&ca_key).expect("ca cert");
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let leaf_key = KeyPair::generate().expect("leaf key");
-    let leaf_params =
-        CertificateParams::new(NAMES.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-            .expect("params");
-    let leaf = leaf_params.signed_by(&leaf_key, &issuer).expect("leaf");
-    TestCa {
-        cert_pem: ca_cert.pem(),
-        leaf_cert_pem: leaf.pem(),
-        leaf_key_pem: leaf_key.serialize_pem(),
-    }
-}
-
 /// The upstream container: echoes requests, serves a git repo, logs UDP.
 struct Upstream {
     name: String,
@@ -221,7 +193,7 @@ async fn allowed_traffic_works_and_every_bypass_is_blocked() {
     .expect("network sandbox");
 
     // upstream of ours on the egress network
-    let ca = test_ca();
+    let ca = support::test_pki::test_pki("Airut test upstream CA", &NAMES);
     let srv = dir.path().join("srv");
     std::fs::create_dir_all(srv.join("git")).expect("mkdir");
     for (file, text) in [
@@ -284,7 +256,7 @@ async fn allowed_traffic_works_and_every_bypass_is_blocked() {
         upstream_ports: BTreeMap::new(),
         // a resolver of ours that must never be asked anything
         upstream_dns: Some(std::net::SocketAddr::new(upstream.ip, 53)),
-        upstream_extra_roots_pem: Some(ca.cert_pem.clone()),
+        upstream_extra_roots_pem: Some(ca.ca_cert_pem.clone()),
     };
     let conversation = support::unique("c");
     let log_path = dir.path().join("network.log");

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod test_pki;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use airut_actors::sandbox::engine::{self, Engine};
