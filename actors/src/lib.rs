@@ -1,6 +1,9 @@
 //! Airut control plane.
 pub mod config;
+pub mod git;
+pub mod intake;
 pub mod keyed_lock;
 pub mod sandbox;
 pub mod state_dir;
 pub mod store;
+pub mod task_prompt;

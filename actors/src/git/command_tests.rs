@@ -1,0 +1,57 @@
+use std::time::Duration;
+
+use super::*;
+
+#[test]
+fn failure_text_is_redacted_and_joined() {
+    let out = GitOutput {
+        success: false,
+        code: Some(128),
+        stdout: Vec::new(),
+        stderr:
+            b"fatal: repository 'https://bot:ghp_SECRET@github.com/o/r.git/' not found\n\nhint: x\n"
+                .to_vec(),
+    };
+    let text = failed("fetch", &out).to_string();
+    assert!(!text.contains("ghp_SECRET"), "{text}");
+    assert!(text.contains("https://***@github.com/o/r.git/"), "{text}");
+    assert!(text.contains("exit 128"), "{text}");
+    assert!(text.contains(" | hint: x"), "{text}");
+}
+
+#[test]
+fn long_stderr_is_capped() {
+    let out = GitOutput {
+        success: false,
+        code: None,
+        stdout: Vec::new(),
+        stderr: "é".repeat(5000).into_bytes(),
+    };
+    let text = failed("fetch", &out).to_string();
+    assert!(text.len() < 2100, "{}", text.len());
+    assert!(text.contains("by signal"), "{text}");
+}
+
+#[tokio::test]
+async fn a_call_past_its_deadline_is_a_timeout() {
+    let err = GitCall::new("version", Duration::ZERO)
+        .args(&["version"])
+        .run()
+        .await
+        .expect_err("no time at all");
+    assert!(matches!(err, GitError::TimedOut { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn stdin_reaches_git_and_stdout_comes_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = GitCall::new("hash-object", Duration::from_secs(60))
+        .git_dir(dir.path())
+        .args(&["hash-object", "--stdin"])
+        .stdin(b"hello\n")
+        .run()
+        .await
+        .expect("hash");
+    // The well-known blob id of "hello\n".
+    assert_eq!(out, b"ce013625030ba8dba906f756967f9e9ca394464a\n");
+}
