@@ -33,13 +33,20 @@ fn long_stderr_is_capped() {
 }
 
 #[tokio::test]
-async fn a_call_past_its_deadline_is_a_timeout() {
-    let err = GitCall::new("version", Duration::ZERO)
-        .args(&["version"])
+async fn a_call_past_its_deadline_is_killed_and_a_timeout() {
+    // A shell alias stands in for a fetch from a remote that never answers.
+    let started = std::time::Instant::now();
+    let err = GitCall::new("hang", Duration::from_millis(200))
+        .args(&["-c", "alias.hang=!sleep 3", "hang"])
         .run()
         .await
-        .expect_err("no time at all");
+        .expect_err("must not wait for the alias");
     assert!(matches!(err, GitError::TimedOut { .. }), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]

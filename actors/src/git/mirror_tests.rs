@@ -92,13 +92,36 @@ async fn refresh_after_the_interval_sees_new_commits() {
         RefreshOutcome::Fetched
     );
     assert_eq!(allowlist(&mirror).await, "v2");
-    // The fetch restarted the interval.
+}
+
+/// A handle on an existing mirror (a restarted server) has no record of a
+/// fetch, so its first refresh fetches and starts the interval.
+fn reopened(upstream: &Upstream, min_fetch_interval: Duration) -> GitMirror {
+    mirror_in(upstream, policy(min_fetch_interval, HOUR))
+}
+
+#[tokio::test]
+async fn a_reopened_mirror_fetches_once_then_waits_out_the_interval() {
+    let upstream = Upstream::new("main", &[(ALLOWLIST, "v1")]);
+    mirror_in(&upstream, policy(HOUR, HOUR))
+        .ensure(&upstream.url())
+        .await
+        .expect("clone");
+    upstream.commit("main", &[(ALLOWLIST, "v2")], &[]);
+    let mirror = reopened(&upstream, HOUR);
+    mirror.ensure(&upstream.url()).await.expect("existing");
+    assert_eq!(
+        mirror.refresh().await.expect("refresh"),
+        RefreshOutcome::Fetched
+    );
+    assert_eq!(allowlist(&mirror).await, "v2");
     upstream.commit("main", &[(ALLOWLIST, "v3")], &[]);
     let outcome = mirror.refresh().await.expect("refresh");
     assert!(
         matches!(outcome, RefreshOutcome::Fresh { .. }),
         "{outcome:?}"
     );
+    assert_eq!(allowlist(&mirror).await, "v2");
 }
 
 #[tokio::test]
@@ -186,9 +209,11 @@ async fn refresh_of_a_missing_mirror_says_so() {
 #[tokio::test]
 async fn concurrent_refreshes_fetch_once() {
     let upstream = Upstream::new("main", &[]);
-    let mirror = mirror_in(&upstream, policy(Duration::from_millis(300), HOUR));
-    mirror.ensure(&upstream.url()).await.expect("clone");
-    tokio::time::sleep(Duration::from_millis(350)).await;
+    mirror_in(&upstream, policy(HOUR, HOUR))
+        .ensure(&upstream.url())
+        .await
+        .expect("clone");
+    let mirror = reopened(&upstream, HOUR);
     let (a, b) = tokio::join!(mirror.refresh(), mirror.refresh());
     let mut outcomes = [a.expect("a"), b.expect("b")];
     outcomes.sort_by_key(|o| matches!(o, RefreshOutcome::Fresh { .. }));
