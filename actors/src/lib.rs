@@ -7,3 +7,4 @@ pub mod sandbox;
 pub mod state_dir;
 pub mod store;
 pub mod task_prompt;
+pub mod task_runner;
