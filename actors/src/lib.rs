@@ -1,5 +1,7 @@
 //! Airut control plane.
+pub mod channel;
 pub mod config;
+pub mod conversation;
 pub mod git;
 pub mod intake;
 pub mod keyed_lock;
