@@ -5,6 +5,7 @@ pub mod conversation;
 pub mod git;
 pub mod intake;
 pub mod keyed_lock;
+pub mod repo;
 pub mod sandbox;
 pub mod state_dir;
 pub mod store;

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use actix::prelude::*;
+use tokio::sync::Semaphore;
 use tracing::{info, warn};
 
 use crate::channel::{Channel, Phase};
@@ -98,6 +99,9 @@ pub struct ConversationActor {
     acknowledged: bool,
     tasks: Vec<TaskSummary>,
     next_task: u32,
+    /// The global `execution.max_concurrent` limit (gateway.md G8), held
+    /// only around `run_task`.
+    limiter: Option<Arc<Semaphore>>,
 }
 
 impl ConversationActor {
@@ -114,7 +118,15 @@ impl ConversationActor {
             acknowledged: existing,
             tasks: Vec::new(),
             next_task: 1,
+            limiter: None,
         }
+    }
+
+    /// Shares the global limit on running tasks: a task waits for a permit
+    /// after its acknowledgement and holds it only while `run_task` runs.
+    pub fn with_limiter(mut self, limiter: Arc<Semaphore>) -> ConversationActor {
+        self.limiter = Some(limiter);
+        self
     }
 
     /// Starts the next task from everything queued, unless one runs.
@@ -204,6 +216,7 @@ impl ConversationActor {
         let env = Arc::clone(&self.setup.env);
         let channel = Arc::clone(&self.setup.channel);
         let conversation = self.setup.conversation_id.clone();
+        let limiter = self.limiter.clone();
 
         let work = async move {
             if acknowledge
@@ -211,8 +224,19 @@ impl ConversationActor {
             {
                 warn!(%conversation, "acknowledgement: {error}");
             }
+            // A closed semaphore (shutdown) runs the task unlimited rather
+            // than dropping it; a task stopped while it waits does not wait
+            // further (`run_task` then ends it as stopped).
+            let permit = match limiter {
+                Some(limiter) => tokio::select! {
+                    permit = limiter.acquire_owned() => permit.ok(),
+                    () = stop.stopped() => None,
+                },
+                None => None,
+            };
             report(&*channel, &conversation, Phase::Running).await;
             let ran = run_task(&env, &input, stop, |_| {}).await;
+            drop(permit);
             let (text, files, ok) = match &ran {
                 Ok(output) => (
                     output.reply_text.clone(),

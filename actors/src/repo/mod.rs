@@ -1,0 +1,293 @@
+//! One actor per repository (DESIGN §3): owns the intake journal and the
+//! conversation actors of the repo, journals every inbound message before
+//! its channel acknowledges it, routes it to its conversation (creating the
+//! actor on first use) and, on boot, recovers unfinished work: queued
+//! messages run again, interrupted ones are answered ("interrupted, reply
+//! to resume"). See `spec/actors.md`.
+//!
+//! Every conversation actor of every repo shares one [`Semaphore`] sized
+//! `execution.max_concurrent` (gateway.md G8); it is held only around
+//! `run_task`, so intake and acknowledgements never wait on it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use actix::prelude::*;
+use thiserror::Error;
+use tokio::sync::Semaphore;
+use tracing::{info, warn};
+
+use crate::channel::Channel;
+use crate::config::ChannelKind;
+use crate::conversation::{ConversationActor, ConversationSetup, NewMessage};
+use crate::git::GitMirror;
+use crate::intake::{
+    ConversationId, InboundMessage, IntakeError, IntakeId, IntakeJournal, JournalEntry, Recorded,
+};
+use crate::sandbox::agent_task::ConversationDirs;
+use crate::task_runner::{TaskEnvironment, TaskRepo};
+
+/// The text sent to a conversation whose task was running when the
+/// process stopped.
+pub const INTERRUPTED_NOTICE: &str = "Your request was interrupted because the service \
+     restarted while it was running. Nothing was lost: reply to this conversation to resume it.";
+
+/// What a repo needs to create its conversation actors.
+pub struct RepoSettings {
+    pub repo_id: String,
+    pub repo: TaskRepo,
+    pub channel_kind: ChannelKind,
+    pub channel: Arc<dyn Channel>,
+    pub env: Arc<TaskEnvironment>,
+    pub mirror: Arc<GitMirror>,
+    pub repo_url: String,
+    /// Conversation `<id>` lives in `<conversations_dir>/<id>`.
+    pub conversations_dir: PathBuf,
+    /// `repos.<id>.model` / `.effort`.
+    pub repo_model: Option<String>,
+    pub repo_effort: Option<String>,
+    /// The global limit on running tasks, shared by all repos.
+    pub limiter: Arc<Semaphore>,
+}
+
+/// A message could not be journaled; the channel must not acknowledge it.
+#[derive(Debug, Error)]
+pub enum SubmitError {
+    #[error("message for repo {got:?} submitted to repo {expected:?}")]
+    WrongRepo { expected: String, got: String },
+    #[error(transparent)]
+    Intake(#[from] IntakeError),
+    #[error("journal writer failed: {0}")]
+    Blocking(String),
+}
+
+/// An authenticated, parsed message from one of the repo's channels.
+/// Returns once it is durable; only then may the channel acknowledge or
+/// delete it upstream. Duplicates are returned as such and not run again.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "Result<Recorded, SubmitError>")]
+pub struct Submit(pub InboundMessage);
+
+/// The conversation actor of `id`, if the repo has started one.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "Option<Addr<ConversationActor>>")]
+pub struct GetConversation(pub ConversationId);
+
+/// What boot recovery did.
+#[derive(Message, Debug, Clone, Copy)]
+#[rtype(result = "RepoState")]
+pub struct GetRepoState;
+
+#[derive(Debug, Clone, Default)]
+pub struct RepoState {
+    pub conversations: Vec<ConversationId>,
+    /// `None` until the boot recovery has finished.
+    pub recovery: Option<RecoveryReport>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecoveryReport {
+    /// Queued messages routed to their conversations again.
+    pub resumed: Vec<IntakeId>,
+    /// Messages that were running: notice sent and marked interrupted.
+    pub interrupted: Vec<IntakeId>,
+    /// Interrupted messages whose notice or mark failed; they stay
+    /// `running`, so the next boot repeats the notice.
+    pub unanswered: Vec<IntakeId>,
+    /// Unreadable journal records and recovery errors, for the operator.
+    pub damaged: Vec<String>,
+}
+
+pub struct RepoActor {
+    settings: RepoSettings,
+    journal: IntakeJournal,
+    conversations: BTreeMap<ConversationId, Addr<ConversationActor>>,
+    recovery: Option<RecoveryReport>,
+}
+
+impl RepoActor {
+    pub fn new(settings: RepoSettings, journal: IntakeJournal) -> RepoActor {
+        RepoActor {
+            settings,
+            journal,
+            conversations: BTreeMap::new(),
+            recovery: None,
+        }
+    }
+
+    /// The conversation's actor, started on first use.
+    fn conversation(&mut self, id: &ConversationId) -> Addr<ConversationActor> {
+        if let Some(addr) = self.conversations.get(id)
+            && addr.connected()
+        {
+            return addr.clone();
+        }
+        let s = &self.settings;
+        let setup = ConversationSetup {
+            conversation_id: id.clone(),
+            repo_id: s.repo_id.clone(),
+            repo: s.repo.clone(),
+            channel_kind: s.channel_kind,
+            channel: Arc::clone(&s.channel),
+            env: Arc::clone(&s.env),
+            journal: self.journal.clone(),
+            mirror: Arc::clone(&s.mirror),
+            repo_url: s.repo_url.clone(),
+            dirs: ConversationDirs::new(s.conversations_dir.join(id.to_string())),
+            repo_model: s.repo_model.clone(),
+            repo_effort: s.repo_effort.clone(),
+            // not persisted yet (spec/actors.md, Not done yet)
+            session_id: None,
+        };
+        let addr = ConversationActor::new(setup)
+            .with_limiter(Arc::clone(&s.limiter))
+            .start();
+        self.conversations.insert(id.clone(), addr.clone());
+        addr
+    }
+
+    fn route(&mut self, conversation: &ConversationId, id: IntakeId) {
+        self.conversation(conversation).do_send(NewMessage(id));
+    }
+
+    /// Boot: queued messages run again; running ones were cut off by the
+    /// stop and get the notice, then become `interrupted`.
+    fn recover(&mut self, ctx: &mut Context<Self>) {
+        let recovered = match self.journal.recover() {
+            Ok(recovered) => recovered,
+            Err(error) => {
+                warn!(repo = self.settings.repo_id, "recovery: {error}");
+                self.recovery = Some(RecoveryReport {
+                    damaged: vec![error.to_string()],
+                    ..RecoveryReport::default()
+                });
+                return;
+            }
+        };
+        let mut report = RecoveryReport {
+            damaged: recovered.damaged,
+            ..RecoveryReport::default()
+        };
+        let repo_id = self.settings.repo_id.clone();
+        for entry in own(&repo_id, recovered.queued) {
+            report.resumed.push(entry.id);
+            self.route(&entry.conversation_id, entry.id);
+        }
+        // one notice per conversation, for all its interrupted messages
+        let mut interrupted: BTreeMap<ConversationId, Vec<IntakeId>> = BTreeMap::new();
+        for entry in own(&repo_id, recovered.interrupted) {
+            interrupted
+                .entry(entry.conversation_id)
+                .or_default()
+                .push(entry.id);
+        }
+        info!(
+            repo = self.settings.repo_id,
+            resumed = report.resumed.len(),
+            interrupted = interrupted.len(),
+            "recovery"
+        );
+        let channel = Arc::clone(&self.settings.channel);
+        let journal = self.journal.clone();
+        let notify = async move {
+            for (conversation, ids) in interrupted {
+                let marked = match channel.error_reply(&conversation, INTERRUPTED_NOTICE).await {
+                    Ok(()) => {
+                        let journal = journal.clone();
+                        let marking = ids.clone();
+                        tokio::task::spawn_blocking(move || journal.mark_interrupted(&marking))
+                            .await
+                            .map_err(|e| e.to_string())
+                            .and_then(|r| r.map_err(|e| e.to_string()))
+                    }
+                    Err(error) => Err(error.to_string()),
+                };
+                match marked {
+                    Ok(()) => report.interrupted.extend(ids),
+                    Err(error) => {
+                        warn!(%conversation, "interrupted notice: {error}");
+                        report.damaged.push(format!("{conversation}: {error}"));
+                        report.unanswered.extend(ids);
+                    }
+                }
+            }
+            report
+        };
+        ctx.spawn(
+            actix::fut::wrap_future::<_, Self>(notify).map(|report, act, _| {
+                act.recovery = Some(report);
+            }),
+        );
+    }
+}
+
+/// Entries of this repo; the journal is shared by all repos of a store.
+fn own(repo_id: &str, entries: Vec<JournalEntry>) -> impl Iterator<Item = JournalEntry> + '_ {
+    entries
+        .into_iter()
+        .filter(move |entry| entry.message.repo_id == repo_id)
+}
+
+impl Actor for RepoActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        self.recover(ctx);
+    }
+}
+
+impl Handler<Submit> for RepoActor {
+    type Result = ResponseActFuture<Self, Result<Recorded, SubmitError>>;
+
+    fn handle(&mut self, msg: Submit, _: &mut Context<Self>) -> Self::Result {
+        let Submit(message) = msg;
+        if message.repo_id != self.settings.repo_id {
+            let error = SubmitError::WrongRepo {
+                expected: self.settings.repo_id.clone(),
+                got: message.repo_id,
+            };
+            return Box::pin(actix::fut::ready(Err(error)));
+        }
+        let journal = self.journal.clone();
+        // `record` flushes to disk: off the actor thread
+        let record = async move {
+            match tokio::task::spawn_blocking(move || journal.record(&message)).await {
+                Ok(recorded) => recorded.map_err(SubmitError::from),
+                Err(error) => Err(SubmitError::Blocking(error.to_string())),
+            }
+        };
+        Box::pin(
+            actix::fut::wrap_future::<_, Self>(record).map(|recorded, act, _| {
+                if let Ok(Recorded::Accepted {
+                    id,
+                    conversation_id,
+                    ..
+                }) = &recorded
+                {
+                    act.route(conversation_id, *id);
+                }
+                recorded
+            }),
+        )
+    }
+}
+
+impl Handler<GetConversation> for RepoActor {
+    type Result = Option<Addr<ConversationActor>>;
+
+    fn handle(&mut self, msg: GetConversation, _: &mut Context<Self>) -> Self::Result {
+        self.conversations.get(&msg.0).cloned()
+    }
+}
+
+impl Handler<GetRepoState> for RepoActor {
+    type Result = MessageResult<GetRepoState>;
+
+    fn handle(&mut self, _: GetRepoState, _: &mut Context<Self>) -> Self::Result {
+        MessageResult(RepoState {
+            conversations: self.conversations.keys().cloned().collect(),
+            recovery: self.recovery.clone(),
+        })
+    }
+}
