@@ -71,7 +71,7 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens (or creates) the store in `dir`, recovering after a crash.
     pub fn open(dir: &Path) -> StoreResult<Store> {
-        let db = sled::Config::new().path(dir).open()?;
+        let db = open_db(dir)?;
         let trees = TreeName::ALL
             .iter()
             .map(|name| db.open_tree(name.as_str()))
@@ -166,6 +166,24 @@ impl Store {
     pub fn put_raw(&self, tree: TreeName, key: &str, bytes: &[u8]) -> StoreResult<()> {
         self.tree(tree).insert(key.as_bytes(), bytes)?;
         Ok(())
+    }
+}
+
+/// sled's flusher thread can hold the database lock for a moment after the
+/// previous handle (or process) closed it; a reopen right then waits briefly
+/// instead of failing.
+fn open_db(dir: &Path) -> StoreResult<sled::Db> {
+    let mut waited = 0;
+    loop {
+        match sled::Config::new().path(dir).open() {
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock") && waited < 100 =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                waited += 1;
+            }
+            other => return Ok(other?),
+        }
     }
 }
 

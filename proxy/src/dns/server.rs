@@ -31,14 +31,22 @@ const ERROR_BACKOFF: Duration = Duration::from_millis(50);
 /// expect. Kept apart from [`serve_dns`] so the proxy can report ready only
 /// once every listener is bound.
 pub async fn bind_dns(addr: SocketAddr) -> io::Result<(UdpSocket, TcpListener)> {
-    let udp = UdpSocket::bind(addr)
-        .await
-        .map_err(|e| context(e, "UDP", addr))?;
-    let bound = udp.local_addr()?;
-    let tcp = TcpListener::bind(bound)
-        .await
-        .map_err(|e| context(e, "TCP", bound))?;
-    Ok((udp, tcp))
+    // With port 0 the kernel picks a free UDP port whose TCP twin may be
+    // taken by someone else: then pick again (bounded). A fixed port gets
+    // one try and its real error.
+    let attempts = if addr.port() == 0 { 16 } else { 1 };
+    let mut last = None;
+    for _ in 0..attempts {
+        let udp = UdpSocket::bind(addr)
+            .await
+            .map_err(|e| context(e, "UDP", addr))?;
+        let bound = udp.local_addr()?;
+        match TcpListener::bind(bound).await {
+            Ok(tcp) => return Ok((udp, tcp)),
+            Err(e) => last = Some(context(e, "TCP", bound)),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::other("DNS: no port could be bound")))
 }
 
 fn context(err: io::Error, transport: &str, addr: SocketAddr) -> io::Error {
