@@ -7,7 +7,6 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,35 +31,14 @@ use airut_testkit::model_server::{ModelServer, Script, Turn};
 const MODEL: &str = "claude-sonnet-4-5";
 const DOCKERFILE: &str = "FROM debian:bookworm-slim\nWORKDIR /workspace\n";
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(["-c", "user.name=Test", "-c", "user.email=t@example.com"])
-        .args(["-c", "init.defaultBranch=main"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A bare upstream whose `main` has the container directory.
 fn upstream(root: &Path) -> String {
-    let work = root.join("upstream-work");
-    std::fs::create_dir_all(work.join(".airut/container")).expect("mkdir");
-    git(&work, &["init", "-q"]);
-    std::fs::write(work.join(".airut/container/Dockerfile"), DOCKERFILE).expect("write");
-    std::fs::write(work.join("README.md"), "original\n").expect("write");
-    git(&work, &["add", "-A"]);
-    git(&work, &["commit", "-qm", "initial"]);
-    git(
+    support::git_repo::bare_upstream(
         root,
-        &["clone", "-q", "--bare", "upstream-work", "upstream.git"],
-    );
-    format!("file://{}", root.join("upstream.git").display())
+        &[
+            (".airut/container/Dockerfile", DOCKERFILE),
+            ("README.md", "original\n"),
+        ],
+    )
 }
 
 fn message(n: u32, sender: &str, body: &str) -> InboundMessage {
