@@ -44,29 +44,6 @@ const SURROGATE: &str = "sk-ant-api03-SurrogateKeySeenInsideTheSandbox9876543210
 const BASH: &str = "tr '\\0' '\\n' </proc/1/environ | grep '^ANTHROPIC_API_KEY='; \
                     printf 'status=%s\\n' \"$(curl -s -o /dev/null -w '%{http_code}' https://blocked.test/)\"";
 
-/// The egress network's gateway: the host's address on that bridge, where
-/// the proxy container reaches the model server. Known from the network's
-/// configuration as soon as it exists (its bridge interface comes up only
-/// once a container is attached).
-async fn egress_gateway(engine: &Engine, egress: &str) -> IpAddr {
-    let network = engine
-        .docker
-        .inspect_network(
-            egress,
-            None::<bollard::query_parameters::InspectNetworkOptions>,
-        )
-        .await
-        .expect("inspect the egress network");
-    network
-        .ipam
-        .and_then(|ipam| ipam.config)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|config| config.gateway?.parse::<IpAddr>().ok())
-        .find(IpAddr::is_ipv4)
-        .unwrap_or_else(|| panic!("{egress} has no IPv4 gateway"))
-}
-
 /// Every file under `dir` whose bytes contain `needle`.
 fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
     let mut found = Vec::new();
@@ -133,7 +110,7 @@ impl Fixture {
         .await
         .expect("network sandbox");
         let egress = format!("airut-{}-egress", names.instance());
-        let gateway = egress_gateway(&engine, &egress).await;
+        let gateway = support::egress_gateway(&engine, &egress).await;
         let images = ImageCache::new(
             engine.clone(),
             Duration::from_secs(86400),

@@ -6,7 +6,6 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -251,26 +250,6 @@ async fn tasks_run_resume_and_build_from_the_default_branch() {
     assert!(resumed.contains("Do the work."), "{resumed}");
 }
 
-/// The egress network's gateway, where the proxy reaches the model server.
-async fn egress_gateway(engine: &Engine, egress: &str) -> IpAddr {
-    let network = engine
-        .docker
-        .inspect_network(
-            egress,
-            None::<bollard::query_parameters::InspectNetworkOptions>,
-        )
-        .await
-        .expect("inspect the egress network");
-    network
-        .ipam
-        .and_then(|ipam| ipam.config)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|config| config.gateway?.parse::<IpAddr>().ok())
-        .find(IpAddr::is_ipv4)
-        .unwrap_or_else(|| panic!("{egress} has no IPv4 gateway"))
-}
-
 /// (4) With the network sandbox: the allowlist from the mirror lets the
 /// model host through, the API key is masked (the server sees the real
 /// one), and the proxy is gone afterwards.
@@ -290,7 +269,7 @@ async fn sandboxed_task_reaches_the_model_through_the_proxy() {
     .await
     .expect("network sandbox");
     let egress = format!("airut-{}-egress", names.instance());
-    let gateway = egress_gateway(&engine, &egress).await;
+    let gateway = support::egress_gateway(&engine, &egress).await;
     let ca = support::test_pki::test_pki("Airut test model CA", &[MODEL_HOST]);
     let server = ModelServer::start_tls_for_containers(
         Script::new().turn(Turn::text("Hello through the proxy.")),

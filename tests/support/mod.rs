@@ -39,3 +39,26 @@ pub fn claude_binary() -> std::path::PathBuf {
         .unwrap_or_else(|_| panic!("AIRUT_TEST_CLAUDE unset: {PREPARE_HINT}"));
     std::fs::canonicalize(&path).unwrap_or_else(|e| panic!("{path}: {e}; {PREPARE_HINT}"))
 }
+
+/// The egress network's gateway: the host's address on that bridge, where a
+/// proxy container reaches a server the test runs on the host. Known from
+/// the network's configuration as soon as it exists (its bridge interface
+/// comes up only once a container is attached).
+pub async fn egress_gateway(engine: &Engine, egress: &str) -> std::net::IpAddr {
+    let network = engine
+        .docker
+        .inspect_network(
+            egress,
+            None::<bollard::query_parameters::InspectNetworkOptions>,
+        )
+        .await
+        .expect("inspect the egress network");
+    network
+        .ipam
+        .and_then(|ipam| ipam.config)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|config| config.gateway?.parse::<std::net::IpAddr>().ok())
+        .find(std::net::IpAddr::is_ipv4)
+        .unwrap_or_else(|| panic!("{egress} has no IPv4 gateway"))
+}
