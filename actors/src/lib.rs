@@ -3,6 +3,7 @@ pub mod channel;
 pub mod config;
 pub mod conversation;
 pub mod git;
+pub mod hub;
 pub mod intake;
 pub mod keyed_lock;
 pub mod repo;

@@ -9,6 +9,10 @@
 //! stopped or could not start, or the answer was not delivered; the sender
 //! got an error reply where possible). See `spec/actors.md`.
 
+mod record;
+
+pub use record::ConversationRecord;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
