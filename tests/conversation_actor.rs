@@ -17,6 +17,7 @@ use airut_actors::conversation::{
     ConversationActor, ConversationSetup, GetState, NewMessage, Stop,
 };
 use airut_actors::git::{GitMirror, MirrorPolicy};
+use airut_actors::hub::EventSink;
 use airut_actors::intake::{
     ConversationId, InboundMessage, IntakeId, IntakeJournal, MessageState, Recorded, Sender,
 };
@@ -134,7 +135,7 @@ async fn fixture(server: &ModelServer) -> Fixture {
         dirs: ConversationDirs::new(dir.path().join("conversation")),
         repo_model: None,
         repo_effort: None,
-        session_id: None,
+        events: EventSink::none(),
     })
     .start();
     Fixture {
@@ -216,7 +217,7 @@ async fn follow_ups_during_a_task_are_coalesced_into_one_resumed_task() {
     );
 
     // exactly two tasks; the second coalesced both follow-ups and resumed
-    let state = actor.send(GetState).await.expect("state");
+    let state = support::waits::wait_idle(&actor).await;
     assert_eq!(state.tasks.len(), 2, "{state:#?}");
     assert!(state.running.is_none() && state.queued.is_empty());
     let (first, second) = (&state.tasks[0], &state.tasks[1]);
@@ -268,7 +269,12 @@ async fn stop_ends_the_running_task() {
     );
     let fx = fixture(&server).await;
     assert!(
-        !fx.actor.send(Stop).await.expect("state"),
+        fx.actor
+            .send(Stop::default())
+            .await
+            .expect("state")
+            .stopped_task
+            .is_none(),
         "nothing runs yet"
     );
     fx.actor
@@ -284,7 +290,8 @@ async fn stop_ends_the_running_task() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert!(fx.actor.send(Stop).await.expect("stop"));
+    let stopped = fx.actor.send(Stop::default()).await.expect("stop");
+    assert!(stopped.stopped_task.is_some(), "{stopped:?}");
     let calls = fx
         .channel
         .wait_for_answers(1, Duration::from_secs(60))
@@ -295,7 +302,7 @@ async fn stop_ends_the_running_task() {
             .any(|c| matches!(c, ChannelCall::ErrorReply { .. })),
         "{calls:#?}"
     );
-    let state = fx.actor.send(GetState).await.expect("state");
+    let state = support::waits::wait_idle(&fx.actor).await;
     assert!(state.running.is_none());
     assert_eq!(state.tasks.len(), 1);
     assert_eq!(state.tasks[0].outcome, Some(Outcome::Stopped), "{state:#?}");

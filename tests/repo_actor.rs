@@ -14,6 +14,7 @@ use actix::{Actor, Addr};
 use airut_actors::channel::{ChannelCall, TestChannel};
 use airut_actors::config::{ChannelKind, Secret};
 use airut_actors::git::{GitMirror, MirrorPolicy};
+use airut_actors::hub::EventSink;
 use airut_actors::intake::{
     ConversationId, InboundMessage, IntakeId, IntakeJournal, MessageState, Recorded, Sender,
 };
@@ -125,6 +126,7 @@ async fn start_repo(
         repo_model: None,
         repo_effort: None,
         limiter,
+        events: EventSink::none(),
     };
     let repo = RepoActor::new(settings, journal.clone()).start();
     (repo, journal, channel)
@@ -201,13 +203,13 @@ async fn boot_recovery_answers_interrupted_and_runs_queued() {
         "{calls:#?}"
     );
 
-    let entry1 = journal.get(id1).expect("journal").expect("entry");
+    let entry1 = support::waits::wait_journal(&journal, id1, "interrupted").await;
     assert!(
         matches!(entry1.state, MessageState::Interrupted { .. }),
         "{:?}",
         entry1.state
     );
-    let entry2 = journal.get(id2).expect("journal").expect("entry");
+    let entry2 = support::waits::wait_journal(&journal, id2, "done").await;
     assert!(
         matches!(entry2.state, MessageState::Done { .. }),
         "{:?}",

@@ -2,7 +2,9 @@
 pub mod channel;
 pub mod config;
 pub mod conversation;
+pub mod gateway;
 pub mod git;
+pub mod housekeeping;
 pub mod hub;
 pub mod intake;
 pub mod keyed_lock;

@@ -3,8 +3,10 @@
 
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod gateway_fixture;
 pub mod git_repo;
 pub mod test_pki;
+pub mod waits;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

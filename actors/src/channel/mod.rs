@@ -5,7 +5,9 @@
 //!
 //! Object safe (`Arc<dyn Channel>`): every method returns a boxed future.
 
+mod factory;
 mod test_channel;
+mod test_factory;
 
 use std::path::PathBuf;
 
@@ -14,7 +16,9 @@ use thiserror::Error;
 
 use crate::intake::ConversationId;
 
+pub use factory::{ChannelFactory, Listener, StartedChannel, UnavailableChannels};
 pub use test_channel::{ChannelCall, TestChannel};
+pub use test_factory::TestChannelFactory;
 
 /// Where a task is, as shown to the user (email: nothing or a header;
 /// Slack: a reaction or status line).

@@ -3,26 +3,36 @@
 //! them into the next task, keeps the Claude session between tasks, and
 //! answers through the conversation's [`Channel`].
 //!
-//! Messages reach the actor already journaled ([`NewMessage`] carries the
-//! intake id); the actor moves their journal state queued → running →
-//! done (answered after a successful run) or failed (the run failed, was
-//! stopped or could not start, or the answer was not delivered; the sender
-//! got an error reply where possible). See `spec/actors.md`.
+//! Everything a restart must not lose is in the conversation's
+//! [`ConversationRecord`]: a new actor for the same id (after a crash, a
+//! boot, or its repo recreating it) carries on from it. Messages reach the
+//! actor already journaled ([`NewMessage`] carries the intake id); their
+//! journal state goes queued → running (once the task holds a slot) →
+//! done, failed or interrupted. See `spec/actors.md`.
 
+mod messages;
 mod record;
+mod task_work;
 
+pub use messages::{
+    ConversationState, Drain, GetState, Interrupt, NewMessage, Retire, Stop, StopResult,
+    TaskSummary,
+};
 pub use record::ConversationRecord;
+pub use task_work::STOPPED_BEFORE_START;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix::prelude::*;
 use tokio::sync::Semaphore;
 use tracing::{info, warn};
 
-use crate::channel::{Channel, Phase};
+use crate::channel::Channel;
 use crate::config::ChannelKind;
 use crate::git::GitMirror;
+use crate::hub::{EventSink, GatewayEvent, TaskRef, now_ms};
 use crate::intake::{ConversationId, IntakeId, IntakeJournal, JournalEntry, coalesce};
 use crate::sandbox::agent_task::ConversationDirs;
 use crate::sandbox::outcome::Outcome;
@@ -30,7 +40,14 @@ use crate::sandbox::stop_handle::StopHandle;
 use crate::task_prompt::{
     ModelInputs, PromptInput, build_prompt, channel_context, compose_body, select_model,
 };
-use crate::task_runner::{RecoveryParts, TaskEnvironment, TaskInput, TaskRepo, run_task};
+use crate::task_runner::{RecoveryParts, TaskEnvironment, TaskInput, TaskRepo};
+use messages::SessionSeen;
+use task_work::{Ran, TaskWork, WorkResult, perform};
+
+/// The text sent to a conversation whose task was cut off by a restart or
+/// a shutdown.
+pub const INTERRUPTED_NOTICE: &str = "Your request was interrupted because the service \
+     restarted while it was running. Nothing was lost: reply to this conversation to resume it.";
 
 /// Everything a conversation needs that does not change between its tasks.
 pub struct ConversationSetup {
@@ -47,81 +64,73 @@ pub struct ConversationSetup {
     /// `repos.<id>.model` / `.effort`.
     pub repo_model: Option<String>,
     pub repo_effort: Option<String>,
-    /// The session of an existing conversation (from its stored record);
-    /// `None` for a new one.
-    pub session_id: Option<String>,
+    pub events: EventSink,
 }
 
-/// A journaled message for this conversation.
-#[derive(Message, Debug, Clone, Copy)]
-#[rtype(result = "()")]
-pub struct NewMessage(pub IntakeId);
-
-/// Stops the running task, if any (queued messages still run afterwards).
-/// Returns whether a task was running.
-#[derive(Message, Debug, Clone, Copy)]
-#[rtype(result = "bool")]
-pub struct Stop;
-
-/// A snapshot of the conversation, for the dashboard and tests.
-#[derive(Message, Debug, Clone, Copy)]
-#[rtype(result = "ConversationState")]
-pub struct GetState;
-
-#[derive(Debug, Clone, Default)]
-pub struct ConversationState {
-    pub session_id: Option<String>,
-    pub running: Option<String>,
-    pub queued: Vec<IntakeId>,
-    /// Finished tasks, oldest first.
-    pub tasks: Vec<TaskSummary>,
+struct Running {
+    task_id: String,
+    stop: StopHandle,
+    interrupted: Arc<AtomicBool>,
+    started: Arc<AtomicBool>,
 }
 
-/// One finished task.
-#[derive(Debug, Clone)]
-pub struct TaskSummary {
-    pub task_id: String,
-    pub messages: Vec<IntakeId>,
-    pub prompt: String,
-    pub model: String,
-    /// The session this task was started with `--resume` of.
-    pub resumed: Option<String>,
-    pub session_id: Option<String>,
-    /// `None`: the task could not run (infrastructure error).
-    pub outcome: Option<Outcome>,
-    pub replied: bool,
+impl Running {
+    /// Shutdown: stops the task; its sender is told only if it had started.
+    fn interrupt(&self) {
+        self.interrupted.store(true, Ordering::SeqCst);
+        self.stop.stop();
+    }
+
+    fn started(&self) -> bool {
+        self.started.load(Ordering::SeqCst)
+    }
 }
 
 pub struct ConversationActor {
     setup: ConversationSetup,
+    record: ConversationRecord,
     queue: Vec<IntakeId>,
-    running: Option<(String, StopHandle)>,
-    session_id: Option<String>,
-    model: Option<String>,
-    effort: Option<String>,
-    last_reply: Option<String>,
-    acknowledged: bool,
+    running: Option<Running>,
+    draining: bool,
     tasks: Vec<TaskSummary>,
-    next_task: u32,
     /// The global `execution.max_concurrent` limit (gateway.md G8), held
     /// only around `run_task`.
     limiter: Option<Arc<Semaphore>>,
 }
 
 impl ConversationActor {
+    /// Loads the conversation's record, or starts a new one. An unreadable
+    /// record is reported and replaced: the session is lost, the messages
+    /// are not.
     pub fn new(setup: ConversationSetup) -> ConversationActor {
-        let existing = setup.session_id.is_some();
+        let id = &setup.conversation_id;
+        let record = match ConversationRecord::load(&setup.env.store, id) {
+            Ok(Some(record)) => record,
+            Ok(None) => ConversationRecord {
+                repo_id: setup.repo_id.clone(),
+                channel: setup.channel_kind.as_str().to_string(),
+                created_at_ms: now_ms(),
+                last_activity_ms: now_ms(),
+                ..ConversationRecord::default()
+            },
+            Err(error) => {
+                warn!(conversation = %id, "conversation record unreadable, starting afresh: {error}");
+                ConversationRecord {
+                    repo_id: setup.repo_id.clone(),
+                    channel: setup.channel_kind.as_str().to_string(),
+                    created_at_ms: now_ms(),
+                    last_activity_ms: now_ms(),
+                    ..ConversationRecord::default()
+                }
+            }
+        };
         ConversationActor {
-            session_id: setup.session_id.clone(),
             setup,
+            record,
             queue: Vec::new(),
             running: None,
-            model: None,
-            effort: None,
-            last_reply: None,
-            acknowledged: existing,
+            draining: false,
             tasks: Vec::new(),
-            next_task: 1,
             limiter: None,
         }
     }
@@ -133,9 +142,18 @@ impl ConversationActor {
         self
     }
 
+    fn save(&self) {
+        if let Err(error) = self
+            .record
+            .save(&self.setup.env.store, &self.setup.conversation_id)
+        {
+            warn!(conversation = %self.setup.conversation_id, "saving the conversation: {error}");
+        }
+    }
+
     /// Starts the next task from everything queued, unless one runs.
     fn start_next(&mut self, ctx: &mut Context<Self>) {
-        if self.running.is_some() || self.queue.is_empty() {
+        if self.running.is_some() || self.queue.is_empty() || self.draining {
             return;
         }
         let ids = std::mem::take(&mut self.queue);
@@ -154,20 +172,30 @@ impl ConversationActor {
             return;
         }
 
-        let task_id = format!("{}-{}", self.setup.conversation_id, self.next_task);
-        self.next_task += 1;
+        self.record.tasks_started += 1;
+        let task_id = format!(
+            "{}-{}",
+            self.setup.conversation_id, self.record.tasks_started
+        );
         let choice = select_model(&ModelInputs {
             hint: request.model_hint.as_deref(),
-            stored_model: self.model.as_deref(),
-            stored_effort: self.effort.as_deref(),
+            stored_model: self.record.model.as_deref(),
+            stored_effort: self.record.effort.as_deref(),
             repo_model: self.setup.repo_model.as_deref(),
             repo_effort: self.setup.repo_effort.as_deref(),
         });
-        self.model = Some(choice.model.clone());
-        self.effort = choice.effort.clone();
+        let new_conversation = self.record.session_id.is_none();
+        if self.record.title.is_none() {
+            self.record.title = request.subject.clone();
+        }
+        let acknowledge = !self.record.acknowledged;
+        self.record.model = Some(choice.model.clone());
+        self.record.effort = choice.effort.clone();
+        self.record.acknowledged = true;
+        self.record.last_activity_ms = now_ms();
+        self.save();
 
         let inbox_files = self.save_attachments(&request.attachments);
-        let new_conversation = self.session_id.is_none();
         let prompt = build_prompt(&PromptInput {
             channel: self.setup.channel_kind,
             new_conversation,
@@ -190,120 +218,101 @@ impl ConversationActor {
             prompt: prompt.clone(),
             model: choice.model.clone(),
             effort: choice.effort.clone(),
-            resume_session: self.session_id.clone(),
+            resume_session: self.record.session_id.clone(),
             recovery: RecoveryParts {
                 channel_context: channel_context(self.setup.channel_kind, subject, &inbox_files),
-                last_reply: self.last_reply.clone(),
+                last_reply: self.record.last_reply.clone(),
                 request_body: compose_body(&request.entries),
             },
         };
-        if let Err(error) = self.setup.journal.mark_running(&ids, &task_id) {
-            warn!(conversation = %self.setup.conversation_id, "journal: {error}");
-        }
         info!(conversation = %self.setup.conversation_id, task = task_id,
             messages = ids.len(), "task starting");
+        let task = TaskRef {
+            repo_id: self.setup.repo_id.clone(),
+            conversation_id: self.setup.conversation_id.clone(),
+            task_id: task_id.clone(),
+        };
+        let newest = messages.last();
+        self.setup.events.publish(GatewayEvent::TaskQueued {
+            task: task.clone(),
+            messages: ids.clone(),
+            sender: newest.map(|m| m.sender.display.clone()).unwrap_or_default(),
+            title: self.record.title.clone(),
+            model: choice.model.clone(),
+            effort: choice.effort.clone(),
+            at_ms: now_ms(),
+        });
 
         let stop = StopHandle::new();
-        self.running = Some((task_id.clone(), stop.clone()));
-        let acknowledge = !self.acknowledged;
-        self.acknowledged = true;
-        let mut summary = TaskSummary {
+        let interrupted = Arc::new(AtomicBool::new(false));
+        let started = Arc::new(AtomicBool::new(false));
+        self.running = Some(Running {
+            task_id: task_id.clone(),
+            stop: stop.clone(),
+            interrupted: Arc::clone(&interrupted),
+            started: Arc::clone(&started),
+        });
+        let summary = TaskSummary {
             task_id,
-            messages: ids,
+            messages: ids.clone(),
             prompt,
             model: choice.model,
             resumed: input.resume_session.clone(),
             session_id: None,
             outcome: None,
             replied: false,
+            interrupted: false,
         };
-        let env = Arc::clone(&self.setup.env);
-        let channel = Arc::clone(&self.setup.channel);
-        let conversation = self.setup.conversation_id.clone();
-        let limiter = self.limiter.clone();
+        let work = TaskWork {
+            input,
+            task,
+            messages: ids,
+            acknowledge,
+            stop,
+            interrupted,
+            started,
+            env: Arc::clone(&self.setup.env),
+            channel: Arc::clone(&self.setup.channel),
+            journal: self.setup.journal.clone(),
+            limiter: self.limiter.clone(),
+            events: self.setup.events.clone(),
+            session_seen: ctx.address().recipient(),
+        };
+        ctx.spawn(
+            actix::fut::wrap_future::<_, Self>(perform(work))
+                .map(move |result, act, ctx| act.finished(ctx, summary, result)),
+        );
+    }
 
-        let work = async move {
-            if acknowledge
-                && let Err(error) = channel.acknowledge(&conversation, &input.model).await
-            {
-                warn!(%conversation, "acknowledgement: {error}");
+    fn finished(&mut self, ctx: &mut Context<Self>, mut summary: TaskSummary, result: WorkResult) {
+        self.running = None;
+        if result.requeued {
+            info!(
+                task = summary.task_id,
+                "shutdown: task put back in the queue"
+            );
+            return;
+        }
+        match &result.ran {
+            Ran::Output(output) => {
+                summary.outcome = Some(output.result.outcome);
+                summary.session_id = output.result.session_id.clone();
+                if output.result.session_id.is_some() {
+                    self.record.session_id = output.result.session_id.clone();
+                }
+                if output.result.outcome == Outcome::Success && !result.interrupted {
+                    self.record.last_reply = Some(result.text.clone());
+                }
             }
-            // A closed semaphore (shutdown) runs the task unlimited rather
-            // than dropping it; a task stopped while it waits does not wait
-            // further (`run_task` then ends it as stopped).
-            let permit = match limiter {
-                Some(limiter) => tokio::select! {
-                    permit = limiter.acquire_owned() => permit.ok(),
-                    () = stop.stopped() => None,
-                },
-                None => None,
-            };
-            report(&*channel, &conversation, Phase::Running).await;
-            let ran = run_task(&env, &input, stop, |_| {}).await;
-            drop(permit);
-            let (text, files, ok) = match &ran {
-                Ok(output) => (
-                    output.reply_text.clone(),
-                    output.outbox_files.clone(),
-                    output.result.outcome == Outcome::Success,
-                ),
-                Err(error) => (
-                    format!("The task could not run: {error}"),
-                    Vec::new(),
-                    false,
-                ),
-            };
-            let sent = if ok {
-                channel.reply(&conversation, &text, &files).await
-            } else {
-                channel.error_reply(&conversation, &text).await
-            };
-            let phase = if ok { Phase::Completed } else { Phase::Failed };
-            report(&*channel, &conversation, phase).await;
-            (ran, text, sent)
-        };
-
-        ctx.spawn(actix::fut::wrap_future::<_, Self>(work).map(
-            move |(ran, text, sent), act, ctx| {
-                act.running = None;
-                match &ran {
-                    Ok(output) => {
-                        summary.outcome = Some(output.result.outcome);
-                        summary.session_id = output.result.session_id.clone();
-                        if output.result.session_id.is_some() {
-                            act.session_id = output.result.session_id.clone();
-                        }
-                        if output.result.outcome == Outcome::Success {
-                            act.last_reply = Some(text);
-                        }
-                    }
-                    Err(error) => warn!(task = summary.task_id, "task failed: {error}"),
-                }
-                summary.replied = sent.is_ok();
-                let marked = match (&ran, &sent) {
-                    (_, Err(error)) => act
-                        .setup
-                        .journal
-                        .mark_failed(&summary.messages, &format!("reply not delivered: {error}")),
-                    (Err(error), Ok(())) => act
-                        .setup
-                        .journal
-                        .mark_failed(&summary.messages, &error.to_string()),
-                    (Ok(output), Ok(())) if !output.result.outcome.is_success() => {
-                        act.setup.journal.mark_failed(
-                            &summary.messages,
-                            &format!("task {}", output.result.outcome.as_str()),
-                        )
-                    }
-                    (Ok(_), Ok(())) => act.setup.journal.mark_done(&summary.messages),
-                };
-                if let Err(error) = marked {
-                    warn!(task = summary.task_id, "journal: {error}");
-                }
-                act.tasks.push(summary);
-                act.start_next(ctx);
-            },
-        ));
+            Ran::Error(error) => warn!(task = summary.task_id, "task failed: {error}"),
+            Ran::StoppedBeforeStart => summary.outcome = Some(Outcome::Stopped),
+        }
+        summary.replied = result.delivered.is_ok();
+        summary.interrupted = result.interrupted;
+        self.record.last_activity_ms = now_ms();
+        self.save();
+        self.tasks.push(summary);
+        self.start_next(ctx);
     }
 
     fn load(&self, ids: &[IntakeId]) -> Result<Vec<JournalEntry>, String> {
@@ -346,12 +355,6 @@ impl ConversationActor {
     }
 }
 
-async fn report(channel: &dyn Channel, conversation: &ConversationId, phase: Phase) {
-    if let Err(error) = channel.report_phase(conversation, phase).await {
-        warn!(%conversation, ?phase, "phase report: {error}");
-    }
-}
-
 impl Actor for ConversationActor {
     type Context = Context<Self>;
 }
@@ -360,22 +363,89 @@ impl Handler<NewMessage> for ConversationActor {
     type Result = ();
 
     fn handle(&mut self, msg: NewMessage, ctx: &mut Context<Self>) {
-        self.queue.push(msg.0);
+        if !self.queue.contains(&msg.0) {
+            self.queue.push(msg.0);
+        }
+        self.record.last_activity_ms = now_ms();
         self.start_next(ctx);
     }
 }
 
 impl Handler<Stop> for ConversationActor {
+    type Result = MessageResult<Stop>;
+
+    fn handle(&mut self, msg: Stop, ctx: &mut Context<Self>) -> Self::Result {
+        let stopped_task = self.running.as_ref().map(|running| {
+            running.stop.stop();
+            running.task_id.clone()
+        });
+        let mut dropped = 0;
+        if msg.drop_pending && !self.queue.is_empty() {
+            let ids = std::mem::take(&mut self.queue);
+            dropped = ids.len();
+            self.fail_without_task(
+                ctx,
+                ids,
+                "Your follow-up was dropped on request before it ran.".to_string(),
+            );
+        }
+        MessageResult(StopResult {
+            stopped_task,
+            dropped,
+        })
+    }
+}
+
+impl Handler<Drain> for ConversationActor {
     type Result = bool;
 
-    fn handle(&mut self, _: Stop, _: &mut Context<Self>) -> bool {
+    fn handle(&mut self, _: Drain, _: &mut Context<Self>) -> bool {
+        self.draining = true;
         match &self.running {
-            Some((_, stop)) => {
-                stop.stop();
+            // still waiting for a slot: put back rather than started now
+            Some(running) if !running.started() => {
+                running.interrupt();
+                true
+            }
+            Some(_) => true,
+            None => false,
+        }
+    }
+}
+
+impl Handler<Interrupt> for ConversationActor {
+    type Result = bool;
+
+    fn handle(&mut self, _: Interrupt, _: &mut Context<Self>) -> bool {
+        self.draining = true;
+        match &self.running {
+            Some(running) => {
+                running.interrupt();
                 true
             }
             None => false,
         }
+    }
+}
+
+impl Handler<Retire> for ConversationActor {
+    type Result = bool;
+
+    fn handle(&mut self, _: Retire, ctx: &mut Context<Self>) -> bool {
+        if self.running.is_some() || !self.queue.is_empty() {
+            return false;
+        }
+        ctx.stop();
+        true
+    }
+}
+
+impl Handler<SessionSeen> for ConversationActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: SessionSeen, _: &mut Context<Self>) {
+        self.record.session_id = Some(msg.0);
+        self.save();
     }
 }
 
@@ -384,9 +454,11 @@ impl Handler<GetState> for ConversationActor {
 
     fn handle(&mut self, _: GetState, _: &mut Context<Self>) -> Self::Result {
         MessageResult(ConversationState {
-            session_id: self.session_id.clone(),
-            running: self.running.as_ref().map(|(id, _)| id.clone()),
+            session_id: self.record.session_id.clone(),
+            model: self.record.model.clone(),
+            running: self.running.as_ref().map(|r| r.task_id.clone()),
             queued: self.queue.clone(),
+            draining: self.draining,
             tasks: self.tasks.clone(),
         })
     }

@@ -57,7 +57,18 @@ impl ConversationRecord {
 
     /// Every stored conversation; unreadable records are returned as errors
     /// so a caller can report them rather than skip them silently.
+    ///
+    /// The tree also holds other per-conversation records under prefixed
+    /// keys (`surrogates/…`); conversation ids are hex, so only keys that
+    /// start with a hex digit are read.
     pub fn all(store: &Store) -> Vec<Result<(String, ConversationRecord), StoreError>> {
-        store.scan::<ConversationRecord>("").collect()
+        "0123456789abcdef"
+            .chars()
+            .flat_map(|digit| {
+                store
+                    .scan::<ConversationRecord>(&digit.to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     }
 }

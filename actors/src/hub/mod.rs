@@ -3,9 +3,15 @@
 //! event to the current ones, and persists task records in the store so a
 //! restart keeps the history.
 
+mod actor;
 mod event;
+mod task_record;
 
+pub use actor::{
+    FINISHED_IN_SNAPSHOT, GetSnapshot, Hub, HubSnapshot, Publish, QueuedMessage, Subscribe, sink,
+};
 pub use event::{BootPhase, GatewayEvent, RepoStatus, TaskRef, now_ms};
+pub use task_record::{INTERRUPTED, TaskRecord, TaskStatus, apply};
 
 /// Where actors publish events. Cheap to clone; a sink without a hub
 /// (tests of a single actor) drops them.

@@ -20,18 +20,19 @@ use tracing::{info, warn};
 
 use crate::channel::Channel;
 use crate::config::ChannelKind;
-use crate::conversation::{ConversationActor, ConversationSetup, NewMessage};
+use crate::conversation::{
+    ConversationActor, ConversationSetup, Drain, GetState, Interrupt, NewMessage, Retire, Stop,
+    StopResult,
+};
 use crate::git::GitMirror;
+use crate::hub::{EventSink, GatewayEvent};
 use crate::intake::{
     ConversationId, InboundMessage, IntakeError, IntakeId, IntakeJournal, JournalEntry, Recorded,
 };
 use crate::sandbox::agent_task::ConversationDirs;
 use crate::task_runner::{TaskEnvironment, TaskRepo};
 
-/// The text sent to a conversation whose task was running when the
-/// process stopped.
-pub const INTERRUPTED_NOTICE: &str = "Your request was interrupted because the service \
-     restarted while it was running. Nothing was lost: reply to this conversation to resume it.";
+pub use crate::conversation::INTERRUPTED_NOTICE;
 
 /// What a repo needs to create its conversation actors.
 pub struct RepoSettings {
@@ -49,6 +50,7 @@ pub struct RepoSettings {
     pub repo_effort: Option<String>,
     /// The global limit on running tasks, shared by all repos.
     pub limiter: Arc<Semaphore>,
+    pub events: EventSink,
 }
 
 /// A message could not be journaled; the channel must not acknowledge it.
@@ -137,8 +139,7 @@ impl RepoActor {
             dirs: ConversationDirs::new(s.conversations_dir.join(id.to_string())),
             repo_model: s.repo_model.clone(),
             repo_effort: s.repo_effort.clone(),
-            // not persisted yet (spec/actors.md, Not done yet)
-            session_id: None,
+            events: s.events.clone(),
         };
         let addr = ConversationActor::new(setup)
             .with_limiter(Arc::clone(&s.limiter))
@@ -250,6 +251,7 @@ impl Handler<Submit> for RepoActor {
             return Box::pin(actix::fut::ready(Err(error)));
         }
         let journal = self.journal.clone();
+        let (sender, subject) = (message.sender.clone(), message.subject.clone());
         // `record` flushes to disk: off the actor thread
         let record = async move {
             match tokio::task::spawn_blocking(move || journal.record(&message)).await {
@@ -258,16 +260,167 @@ impl Handler<Submit> for RepoActor {
             }
         };
         Box::pin(
-            actix::fut::wrap_future::<_, Self>(record).map(|recorded, act, _| {
+            actix::fut::wrap_future::<_, Self>(record).map(move |recorded, act, _| {
                 if let Ok(Recorded::Accepted {
                     id,
                     conversation_id,
                     ..
                 }) = &recorded
                 {
+                    act.settings.events.publish(GatewayEvent::MessageQueued {
+                        repo_id: act.settings.repo_id.clone(),
+                        conversation_id: conversation_id.clone(),
+                        intake_id: *id,
+                        sender: sender.display.clone(),
+                        title: subject.clone(),
+                        at_ms: crate::hub::now_ms(),
+                    });
                     act.route(conversation_id, *id);
                 }
                 recorded
+            }),
+        )
+    }
+}
+
+/// Shutdown: every conversation starts no further task. Returns how many
+/// tasks still run.
+#[derive(Message, Debug, Clone, Copy)]
+#[rtype(result = "usize")]
+pub struct DrainRepo;
+
+/// Shutdown after the drain time: running tasks are stopped and their
+/// senders told they were interrupted. Returns how many were running.
+#[derive(Message, Debug, Clone, Copy)]
+#[rtype(result = "usize")]
+pub struct InterruptRepo;
+
+/// Stops a conversation's task (dashboard, CLI). `None`: the repo has no
+/// actor for that conversation (nothing runs or waits there).
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "Option<StopResult>")]
+pub struct StopConversation {
+    pub conversation_id: ConversationId,
+    pub drop_pending: bool,
+}
+
+/// Conversations with a task running or messages waiting, for
+/// housekeeping (never delete those).
+#[derive(Message, Debug, Clone, Copy)]
+#[rtype(result = "Vec<ConversationId>")]
+pub struct BusyConversations;
+
+/// Stops the actor of an idle conversation and forgets it; `false` when it
+/// is busy. Housekeeping calls it before deleting the conversation.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "bool")]
+pub struct RetireConversation(pub ConversationId);
+
+impl RepoActor {
+    fn addresses(&self) -> Vec<(ConversationId, Addr<ConversationActor>)> {
+        self.conversations
+            .iter()
+            .filter(|(_, addr)| addr.connected())
+            .map(|(id, addr)| (id.clone(), addr.clone()))
+            .collect()
+    }
+}
+
+impl Handler<DrainRepo> for RepoActor {
+    type Result = ResponseFuture<usize>;
+
+    fn handle(&mut self, _: DrainRepo, _: &mut Context<Self>) -> Self::Result {
+        let addresses = self.addresses();
+        Box::pin(async move {
+            let mut running = 0;
+            for (_, addr) in addresses {
+                if addr.send(Drain).await.unwrap_or(false) {
+                    running += 1;
+                }
+            }
+            running
+        })
+    }
+}
+
+impl Handler<InterruptRepo> for RepoActor {
+    type Result = ResponseFuture<usize>;
+
+    fn handle(&mut self, _: InterruptRepo, _: &mut Context<Self>) -> Self::Result {
+        let addresses = self.addresses();
+        Box::pin(async move {
+            let mut running = 0;
+            for (_, addr) in addresses {
+                if addr.send(Interrupt).await.unwrap_or(false) {
+                    running += 1;
+                }
+            }
+            running
+        })
+    }
+}
+
+impl Handler<StopConversation> for RepoActor {
+    type Result = ResponseFuture<Option<StopResult>>;
+
+    fn handle(&mut self, msg: StopConversation, _: &mut Context<Self>) -> Self::Result {
+        let addr = self
+            .conversations
+            .get(&msg.conversation_id)
+            .filter(|addr| addr.connected())
+            .cloned();
+        Box::pin(async move {
+            let addr = addr?;
+            addr.send(Stop {
+                drop_pending: msg.drop_pending,
+            })
+            .await
+            .ok()
+        })
+    }
+}
+
+impl Handler<BusyConversations> for RepoActor {
+    type Result = ResponseFuture<Vec<ConversationId>>;
+
+    fn handle(&mut self, _: BusyConversations, _: &mut Context<Self>) -> Self::Result {
+        let addresses = self.addresses();
+        Box::pin(async move {
+            let mut busy = Vec::new();
+            for (id, addr) in addresses {
+                if let Ok(state) = addr.send(GetState).await
+                    && (state.running.is_some() || !state.queued.is_empty())
+                {
+                    busy.push(id);
+                }
+            }
+            busy
+        })
+    }
+}
+
+impl Handler<RetireConversation> for RepoActor {
+    type Result = ResponseActFuture<Self, bool>;
+
+    fn handle(&mut self, msg: RetireConversation, _: &mut Context<Self>) -> Self::Result {
+        let id = msg.0;
+        let addr = self
+            .conversations
+            .get(&id)
+            .filter(|addr| addr.connected())
+            .cloned();
+        let retire = async move {
+            match addr {
+                Some(addr) => addr.send(Retire).await.unwrap_or(true),
+                None => true,
+            }
+        };
+        Box::pin(
+            actix::fut::wrap_future::<_, Self>(retire).map(move |retired, act, _| {
+                if retired {
+                    act.conversations.remove(&id);
+                }
+                retired
             }),
         )
     }

@@ -80,6 +80,9 @@ pub struct TaskRepo {
     pub resource_limits: ResourceLimits,
     pub secrets: BTreeMap<String, Secret>,
     pub masked_secrets: BTreeMap<String, config::MaskedSecret>,
+    /// The repo's own Claude Code binary (resolved by the gateway from
+    /// `claude_binary` / `claude_version`); `None`: the environment's.
+    pub claude_binary: Option<PathBuf>,
 }
 
 impl From<&config::RepoConfig> for TaskRepo {
@@ -90,6 +93,7 @@ impl From<&config::RepoConfig> for TaskRepo {
             resource_limits: repo.resource_limits.clone(),
             secrets: repo.secrets.clone(),
             masked_secrets: repo.masked_secrets.clone(),
+            claude_binary: None,
         }
     }
 }
@@ -252,7 +256,11 @@ pub async fn run_task(
             task_id: input.task_id.clone(),
             dirs: input.conversation_dir.clone(),
             image,
-            claude_binary: env.claude_binary.clone(),
+            claude_binary: input
+                .repo
+                .claude_binary
+                .clone()
+                .unwrap_or_else(|| env.claude_binary.clone()),
             invocation: ClaudeInvocation {
                 model: input.model.clone(),
                 effort: input.effort.clone(),

@@ -1,0 +1,60 @@
+//! How the gateway gets a repo's channel: the factory starts the channel's
+//! listener (which submits authenticated messages to the repo's actor) and
+//! hands back the outbound half for the repo's conversations.
+
+use std::sync::Arc;
+
+use actix::Addr;
+use futures_util::future::BoxFuture;
+
+use super::{Channel, ChannelError};
+use crate::config::{ChannelKind, RepoConfig};
+use crate::repo::RepoActor;
+
+/// A started channel of one repo.
+pub struct StartedChannel {
+    pub kind: ChannelKind,
+    pub channel: Arc<dyn Channel>,
+    /// Stopped first on shutdown, so no message arrives while the gateway
+    /// drains. `None` for channels without a listener of their own.
+    pub listener: Option<Box<dyn Listener>>,
+}
+
+/// The inbound half of a channel (IMAP IDLE loop, Slack socket).
+pub trait Listener: Send {
+    /// Stops receiving; messages already submitted stay journaled.
+    fn stop(self: Box<Self>) -> BoxFuture<'static, ()>;
+}
+
+pub trait ChannelFactory: Send + Sync {
+    /// Starts the channel of `repo`; its listener submits to `intake`
+    /// (`crate::repo::Submit`) and acknowledges upstream only after an `Ok`.
+    fn start<'a>(
+        &'a self,
+        repo: &'a RepoConfig,
+        intake: Addr<RepoActor>,
+    ) -> BoxFuture<'a, Result<StartedChannel, ChannelError>>;
+}
+
+/// What `airut run` uses until the email and Slack channels exist: a repo
+/// fails to start with a message saying so, and the others run.
+pub struct UnavailableChannels;
+
+impl ChannelFactory for UnavailableChannels {
+    fn start<'a>(
+        &'a self,
+        repo: &'a RepoConfig,
+        _intake: Addr<RepoActor>,
+    ) -> BoxFuture<'a, Result<StartedChannel, ChannelError>> {
+        let kind = if repo.slack.is_some() {
+            "slack"
+        } else {
+            "email"
+        };
+        Box::pin(async move {
+            Err(ChannelError(format!(
+                "the {kind} channel is not available in this build"
+            )))
+        })
+    }
+}

@@ -1,0 +1,247 @@
+//! The hub actor: folds every published event into a live snapshot,
+//! persists task records, and fans events out to dashboard subscribers.
+//!
+//! Store calls run inline in the handlers: they are small sled writes
+//! (no flush), and keeping them in the actor keeps the order of writes the
+//! order of events.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use actix::prelude::*;
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+use super::EventSink;
+use super::event::{BootPhase, GatewayEvent, RepoStatus};
+use super::task_record::{TaskRecord, apply, newest_first};
+use crate::intake::{ConversationId, IntakeId};
+use crate::store::Store;
+
+/// Finished tasks kept in memory and in the snapshot; older ones stay in
+/// the store for per-conversation history.
+pub const FINISHED_IN_SNAPSHOT: usize = 100;
+
+/// Room for a burst of Claude events while a subscriber is slow; one that
+/// falls further behind gets `Lagged` and should resubscribe.
+const BROADCAST_CAPACITY: usize = 4096;
+
+/// A message that is journaled but not yet part of a task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueuedMessage {
+    pub repo_id: String,
+    pub conversation_id: ConversationId,
+    pub intake_id: IntakeId,
+    pub sender: String,
+    pub title: Option<String>,
+    pub at_ms: i64,
+}
+
+/// Everything a new dashboard client needs before it follows the stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HubSnapshot {
+    pub boot: BootPhase,
+    pub repos: BTreeMap<String, RepoStatus>,
+    /// Every unfinished task and the newest [`FINISHED_IN_SNAPSHOT`]
+    /// finished ones, newest (by queue time) first.
+    pub tasks: Vec<TaskRecord>,
+    /// In arrival order.
+    pub queued_messages: Vec<QueuedMessage>,
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Publish(pub GatewayEvent);
+
+/// The current snapshot and a receiver for every event after it.
+#[derive(Message)]
+#[rtype(result = "(HubSnapshot, broadcast::Receiver<Arc<GatewayEvent>>)")]
+pub struct Subscribe;
+
+#[derive(Message)]
+#[rtype(result = "HubSnapshot")]
+pub struct GetSnapshot;
+
+pub struct Hub {
+    store: Store,
+    boot: BootPhase,
+    repos: BTreeMap<String, RepoStatus>,
+    /// By task id.
+    tasks: HashMap<String, TaskRecord>,
+    queued_messages: Vec<QueuedMessage>,
+    events: broadcast::Sender<Arc<GatewayEvent>>,
+}
+
+impl Hub {
+    pub fn new(store: Store) -> Hub {
+        let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
+        Hub {
+            store,
+            boot: BootPhase::Starting,
+            repos: BTreeMap::new(),
+            tasks: HashMap::new(),
+            queued_messages: Vec::new(),
+            events,
+        }
+    }
+
+    fn save(&self, record: &TaskRecord) {
+        if let Err(err) = record.save(&self.store) {
+            tracing::warn!(task_id = %record.task.task_id, "saving task record failed: {err}");
+        }
+    }
+
+    /// Reads the history the previous process left. Its unfinished tasks
+    /// died with it, so they are closed as interrupted; otherwise they would
+    /// show as running forever.
+    fn load(&mut self) {
+        let records = TaskRecord::recent(&self.store, usize::MAX);
+        for (i, mut record) in records.into_iter().enumerate() {
+            if !record.is_finished() {
+                record.mark_interrupted();
+                self.save(&record);
+            }
+            if i < FINISHED_IN_SNAPSHOT {
+                self.tasks.insert(record.task.task_id.clone(), record);
+            }
+        }
+    }
+
+    /// Drops finished tasks beyond the newest [`FINISHED_IN_SNAPSHOT`] from
+    /// memory (they stay in the store).
+    fn prune_finished(&mut self) {
+        let mut finished: Vec<&TaskRecord> =
+            self.tasks.values().filter(|r| r.is_finished()).collect();
+        if finished.len() <= FINISHED_IN_SNAPSHOT {
+            return;
+        }
+        finished.sort_by(|a, b| newest_first(a, b));
+        let stale: Vec<String> = finished[FINISHED_IN_SNAPSHOT..]
+            .iter()
+            .map(|r| r.task.task_id.clone())
+            .collect();
+        for task_id in stale {
+            self.tasks.remove(&task_id);
+        }
+    }
+
+    fn fold(&mut self, event: &GatewayEvent) {
+        match event {
+            GatewayEvent::Boot { phase } => self.boot = *phase,
+            GatewayEvent::Repo { repo_id, status } => {
+                self.repos.insert(repo_id.clone(), status.clone());
+            }
+            GatewayEvent::MessageQueued {
+                repo_id,
+                conversation_id,
+                intake_id,
+                sender,
+                title,
+                at_ms,
+            } => self.queued_messages.push(QueuedMessage {
+                repo_id: repo_id.clone(),
+                conversation_id: conversation_id.clone(),
+                intake_id: *intake_id,
+                sender: sender.clone(),
+                title: title.clone(),
+                at_ms: *at_ms,
+            }),
+            GatewayEvent::ConversationRemoved {
+                conversation_id, ..
+            } => {
+                self.tasks
+                    .retain(|_, r| &r.task.conversation_id != conversation_id);
+                self.queued_messages
+                    .retain(|m| &m.conversation_id != conversation_id);
+                if let Err(err) = TaskRecord::remove_conversation(&self.store, conversation_id) {
+                    tracing::warn!(%conversation_id, "removing task records failed: {err}");
+                }
+            }
+            GatewayEvent::TaskQueued { messages, .. } => {
+                self.queued_messages
+                    .retain(|m| !messages.contains(&m.intake_id));
+                self.fold_task(event);
+            }
+            GatewayEvent::TaskStarted { .. }
+            | GatewayEvent::Claude { .. }
+            | GatewayEvent::Plan { .. }
+            | GatewayEvent::TaskFinished { .. } => self.fold_task(event),
+        }
+    }
+
+    fn fold_task(&mut self, event: &GatewayEvent) {
+        let Some(task) = event.task() else {
+            return;
+        };
+        let previous = self.tasks.remove(&task.task_id);
+        let Some(record) = apply(previous, event) else {
+            return;
+        };
+        // Claude events only count: the lines are already in the
+        // conversation's events.jsonl, and the count reaches the store with
+        // the task's next persisted event.
+        if !matches!(event, GatewayEvent::Claude { .. }) {
+            self.save(&record);
+        }
+        let finished = record.is_finished();
+        self.tasks.insert(task.task_id.clone(), record);
+        if finished {
+            self.prune_finished();
+        }
+    }
+
+    fn snapshot(&self) -> HubSnapshot {
+        let mut tasks: Vec<TaskRecord> = self.tasks.values().cloned().collect();
+        tasks.sort_by(newest_first);
+        HubSnapshot {
+            boot: self.boot,
+            repos: self.repos.clone(),
+            tasks,
+            queued_messages: self.queued_messages.clone(),
+        }
+    }
+}
+
+impl Actor for Hub {
+    type Context = Context<Self>;
+
+    fn started(&mut self, _ctx: &mut Self::Context) {
+        self.load();
+    }
+}
+
+impl Handler<Publish> for Hub {
+    type Result = ();
+
+    fn handle(&mut self, Publish(event): Publish, _ctx: &mut Self::Context) {
+        self.fold(&event);
+        // No subscribers is the normal case without a dashboard open.
+        let _ = self.events.send(Arc::new(event));
+    }
+}
+
+impl Handler<Subscribe> for Hub {
+    type Result = MessageResult<Subscribe>;
+
+    fn handle(&mut self, _msg: Subscribe, _ctx: &mut Self::Context) -> Self::Result {
+        MessageResult((self.snapshot(), self.events.subscribe()))
+    }
+}
+
+impl Handler<GetSnapshot> for Hub {
+    type Result = MessageResult<GetSnapshot>;
+
+    fn handle(&mut self, _msg: GetSnapshot, _ctx: &mut Self::Context) -> Self::Result {
+        MessageResult(self.snapshot())
+    }
+}
+
+/// An [`EventSink`] that publishes to the hub. `do_send` never waits, so a
+/// busy hub does not slow the publisher.
+pub fn sink(addr: Addr<Hub>) -> EventSink {
+    EventSink::from_fn(move |event| addr.do_send(Publish(event)))
+}
+
+#[cfg(test)]
+#[path = "actor_tests.rs"]
+mod tests;

@@ -1,0 +1,393 @@
+//! The gateway with the real components (config file, git mirrors, task
+//! images, real Claude Code against the scripted model server, sled),
+//! in-process test channels: partial boot with retry, resume after a full
+//! restart, graceful shutdown, stop, housekeeping.
+
+mod support;
+
+use std::time::Duration;
+
+use actix::Addr;
+use airut_actors::channel::ChannelCall;
+use airut_actors::conversation::{ConversationRecord, GetState, INTERRUPTED_NOTICE};
+use airut_actors::gateway::{Housekeep, Shutdown};
+use airut_actors::hub::RepoStatus;
+use airut_actors::intake::{ConversationId, IntakeJournal, Recorded};
+use airut_actors::repo::{GetConversation, RepoActor, StopConversation, Submit};
+use airut_testkit::model_server::{ModelServer, Script, Turn};
+use support::gateway_fixture::{
+    GatewayFixture, config_yaml, live_repo, message, upstream, wait_repo,
+};
+
+async fn submit(
+    repo: &Addr<RepoActor>,
+    msg: airut_actors::intake::InboundMessage,
+) -> ConversationId {
+    match repo
+        .send(Submit(msg))
+        .await
+        .expect("repo")
+        .expect("journaled")
+    {
+        Recorded::Accepted {
+            conversation_id, ..
+        } => conversation_id,
+        other => panic!("not accepted: {other:?}"),
+    }
+}
+
+fn answers_for(calls: &[ChannelCall], conversation: &ConversationId) -> Vec<ChannelCall> {
+    calls
+        .iter()
+        .filter(|c| match c {
+            ChannelCall::Reply {
+                conversation: c, ..
+            }
+            | ChannelCall::ErrorReply {
+                conversation: c, ..
+            } => c == conversation,
+            _ => false,
+        })
+        .cloned()
+        .collect()
+}
+
+async fn wait_model_requests(server: &ModelServer, n: usize) {
+    let waited = tokio::time::Instant::now();
+    while server.main_requests().len() < n {
+        assert!(
+            waited.elapsed() < Duration::from_secs(120),
+            "model requests: {}",
+            server.main_requests().len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// One repo cannot be cloned: it is `failed`, the other answers; once its
+/// upstream exists the retry makes it live without a restart.
+#[actix::test]
+async fn a_failing_repo_beside_a_live_one_recovers_on_retry() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let alpha = upstream(&root.join("alpha"));
+    std::fs::create_dir_all(root.join("beta")).expect("mkdir");
+    let beta = format!(
+        "file://{}",
+        root.join("beta").join("upstream.git").display()
+    );
+    let server = ModelServer::start_for_containers(
+        Script::new()
+            .turn(Turn::text("Alpha done."))
+            .turn(Turn::text("Beta done.")),
+    );
+    let fx = GatewayFixture::new(root);
+    let gateway = fx.start(
+        &config_yaml(&[("alpha", &alpha), ("beta", &beta)], 2, 30),
+        &server.container_base_url(),
+    );
+    let failed = wait_repo(&gateway, "beta", Duration::from_secs(120), |s| {
+        matches!(s, RepoStatus::Failed { .. })
+    })
+    .await;
+    let RepoStatus::Failed { error, .. } = &failed else {
+        unreachable!()
+    };
+    assert!(error.contains("git mirror"), "{error}");
+
+    let repo = live_repo(&gateway, "alpha").await;
+    let conversation = submit(&repo, message("alpha", "a1", "t-a1", "Do alpha.")).await;
+    let channel = fx.channels.channel("alpha");
+    let calls = channel.wait_for_answers(1, Duration::from_secs(120)).await;
+    assert!(
+        matches!(&answers_for(&calls, &conversation)[..], [ChannelCall::Reply { text, .. }] if text.starts_with("Alpha done.")),
+        "{calls:#?}"
+    );
+
+    support::git_repo::bare_upstream(
+        &root.join("beta"),
+        &[(
+            ".airut/container/Dockerfile",
+            support::gateway_fixture::DOCKERFILE,
+        )],
+    );
+    let beta_repo = live_repo(&gateway, "beta").await;
+    let beta_conversation = submit(&beta_repo, message("beta", "b1", "t-b1", "Do beta.")).await;
+    let calls = fx
+        .channels
+        .channel("beta")
+        .wait_for_answers(1, Duration::from_secs(120))
+        .await;
+    assert!(
+        matches!(&answers_for(&calls, &beta_conversation)[..], [ChannelCall::Reply { text, .. }] if text.starts_with("Beta done.")),
+        "{calls:#?}"
+    );
+    gateway.send(Shutdown).await.expect("shutdown");
+}
+
+/// A conversation continues after the whole gateway was shut down and
+/// started again: the follow-up resumes the stored session, the task
+/// counter goes on, and nothing is acknowledged twice.
+#[actix::test]
+async fn a_conversation_resumes_after_a_full_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let url = upstream(&root.join("up"));
+    let server = ModelServer::start_for_containers(
+        Script::new()
+            .turn(Turn::text("Noted: PAPAYA."))
+            .turn(Turn::text("It was PAPAYA.")),
+    );
+    let fx = GatewayFixture::new(root);
+    let yaml = config_yaml(&[("alpha", &url)], 2, 30);
+    let gateway = fx.start(&yaml, &server.container_base_url());
+    let repo = live_repo(&gateway, "alpha").await;
+    let conversation = submit(
+        &repo,
+        message("alpha", "m1", "thread-1", "Remember PAPAYA."),
+    )
+    .await;
+    let channel = fx.channels.channel("alpha");
+    channel.wait_for_answers(1, Duration::from_secs(120)).await;
+    let first_session = ConversationRecord::load(&fx.store, &conversation)
+        .expect("record")
+        .expect("stored")
+        .session_id
+        .expect("session stored");
+    gateway.send(Shutdown).await.expect("shutdown");
+    drop(gateway);
+
+    let gateway = fx.start(&yaml, &server.container_base_url());
+    let repo = live_repo(&gateway, "alpha").await;
+    // same thread: intake puts it in the same conversation
+    let again = submit(&repo, message("alpha", "m2", "thread-1", "Which word?")).await;
+    assert_eq!(again, conversation);
+    let calls = channel.wait_for_answers(2, Duration::from_secs(120)).await;
+    let answers = answers_for(&calls, &conversation);
+    assert!(
+        matches!(&answers[..], [_, ChannelCall::Reply { text, .. }] if text.starts_with("It was PAPAYA.")),
+        "{calls:#?}"
+    );
+    let acks = calls
+        .iter()
+        .filter(|c| matches!(c, ChannelCall::Acknowledge { .. }))
+        .count();
+    assert_eq!(acks, 1, "{calls:#?}");
+    let actor = repo
+        .send(GetConversation(conversation.clone()))
+        .await
+        .expect("repo")
+        .expect("conversation actor");
+    let state = support::waits::wait_idle(&actor).await;
+    assert_eq!(state.tasks.len(), 1, "{state:?}");
+    assert_eq!(state.tasks[0].task_id, format!("{conversation}-2"));
+    assert_eq!(
+        state.tasks[0].resumed.as_deref(),
+        Some(first_session.as_str())
+    );
+    // the resumed request carries the first exchange
+    let resumed = server.main_requests().last().expect("request").text();
+    assert!(resumed.contains("Remember PAPAYA."), "{resumed}");
+    gateway.send(Shutdown).await.expect("shutdown");
+}
+
+/// Shutdown with a task past the drain time and one waiting for a slot:
+/// the running one is stopped and its sender told to reply to resume, the
+/// waiting one stays queued and runs after the next start; nothing of the
+/// instance is left in the engine.
+#[actix::test]
+async fn shutdown_interrupts_the_running_task_and_keeps_the_queued_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let url = upstream(&root.join("up"));
+    let slow = ModelServer::start_for_containers(
+        Script::new().turn(Turn::text("Too late.").delay(Duration::from_secs(120))),
+    );
+    let fx = GatewayFixture::new(root);
+    let gateway = fx.start(
+        &config_yaml(&[("alpha", &url)], 1, 1),
+        &slow.container_base_url(),
+    );
+    let repo = live_repo(&gateway, "alpha").await;
+    let running = submit(&repo, message("alpha", "r1", "t-run", "Take long.")).await;
+    wait_model_requests(&slow, 1).await;
+    let queued = submit(&repo, message("alpha", "q1", "t-queue", "Wait your turn.")).await;
+
+    let report = gateway.send(Shutdown).await.expect("shutdown");
+    assert_eq!(report.interrupted, 1, "{report:?}");
+    assert_eq!(report.abandoned, 0, "{report:?}");
+    let channel = fx.channels.channel("alpha");
+    let calls = channel.calls();
+    assert!(
+        matches!(&answers_for(&calls, &running)[..], [ChannelCall::ErrorReply { text, .. }] if text == INTERRUPTED_NOTICE),
+        "{calls:#?}"
+    );
+    assert!(answers_for(&calls, &queued).is_empty(), "{calls:#?}");
+    let journal = IntakeJournal::new(fx.store.clone());
+    let open = journal.recover().expect("recover");
+    assert_eq!(open.queued.len(), 1, "{open:?}");
+    assert_eq!(open.queued[0].conversation_id, queued);
+    assert!(open.interrupted.is_empty(), "{open:?}");
+    assert_leftovers_gone(&fx.instance).await;
+    drop(gateway);
+
+    let fast = ModelServer::start_for_containers(Script::new().turn(Turn::text("Your turn came.")));
+    let gateway = fx.start(
+        &config_yaml(&[("alpha", &url)], 1, 1),
+        &fast.container_base_url(),
+    );
+    let _ = live_repo(&gateway, "alpha").await;
+    let calls = channel.wait_for_answers(2, Duration::from_secs(120)).await;
+    assert!(
+        matches!(&answers_for(&calls, &queued)[..], [ChannelCall::Reply { text, .. }] if text.starts_with("Your turn came.")),
+        "{calls:#?}"
+    );
+    support::waits::wait_journal(&journal, open.queued[0].id, "done").await;
+    gateway.send(Shutdown).await.expect("shutdown");
+}
+
+/// Stop with `drop_pending`: the running task ends as stopped and the
+/// follow-up queued behind it is dropped with a notice instead of running.
+#[actix::test]
+async fn stop_can_drop_the_pending_follow_up() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let url = upstream(&root.join("up"));
+    let slow = ModelServer::start_for_containers(
+        Script::new().turn(Turn::text("Too late.").delay(Duration::from_secs(120))),
+    );
+    let fx = GatewayFixture::new(root);
+    let gateway = fx.start(
+        &config_yaml(&[("alpha", &url)], 2, 30),
+        &slow.container_base_url(),
+    );
+    let repo = live_repo(&gateway, "alpha").await;
+    let conversation = submit(&repo, message("alpha", "s1", "t-stop", "Take long.")).await;
+    wait_model_requests(&slow, 1).await;
+    let follow_up = submit(&repo, message("alpha", "s2", "t-stop", "And then this.")).await;
+    assert_eq!(follow_up, conversation);
+    // the follow-up must be in the actor's queue before the stop
+    let actor = repo
+        .send(GetConversation(conversation.clone()))
+        .await
+        .expect("repo")
+        .expect("actor");
+    let waited = tokio::time::Instant::now();
+    while actor.send(GetState).await.expect("state").queued.is_empty() {
+        assert!(waited.elapsed() < Duration::from_secs(10));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let stopped = repo
+        .send(StopConversation {
+            conversation_id: conversation.clone(),
+            drop_pending: true,
+        })
+        .await
+        .expect("repo")
+        .expect("actor");
+    assert_eq!(stopped.dropped, 1, "{stopped:?}");
+    assert!(stopped.stopped_task.is_some(), "{stopped:?}");
+    let calls = fx
+        .channels
+        .channel("alpha")
+        .wait_for_answers(2, Duration::from_secs(60))
+        .await;
+    let answers = answers_for(&calls, &conversation);
+    assert_eq!(answers.len(), 2, "{calls:#?}");
+    assert!(answers.iter().any(|c| matches!(c, ChannelCall::ErrorReply { text, .. } if text.contains("stopped on request"))), "{calls:#?}");
+    assert!(
+        answers
+            .iter()
+            .any(|c| matches!(c, ChannelCall::ErrorReply { text, .. } if text.contains("dropped"))),
+        "{calls:#?}"
+    );
+    assert_eq!(slow.main_requests().len(), 1, "the follow-up never ran");
+    gateway.send(Shutdown).await.expect("shutdown");
+}
+
+/// Housekeeping deletes a conversation idle longer than the configured
+/// age (by its record, not a file time) and keeps a recent one.
+#[actix::test]
+async fn housekeeping_removes_only_conversations_idle_too_long() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let url = upstream(&root.join("up"));
+    let server = ModelServer::start_for_containers(
+        Script::new()
+            .turn(Turn::text("One."))
+            .turn(Turn::text("Two.")),
+    );
+    let fx = GatewayFixture::new(root);
+    let gateway = fx.start(
+        &config_yaml(&[("alpha", &url)], 2, 30),
+        &server.container_base_url(),
+    );
+    let repo = live_repo(&gateway, "alpha").await;
+    let old = submit(&repo, message("alpha", "h1", "t-old", "First.")).await;
+    let recent = submit(&repo, message("alpha", "h2", "t-new", "Second.")).await;
+    let channel = fx.channels.channel("alpha");
+    channel.wait_for_answers(2, Duration::from_secs(120)).await;
+    // wait until both actors are idle and saved
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut record = ConversationRecord::load(&fx.store, &old)
+        .expect("load")
+        .expect("record");
+    record.last_activity_ms -= 8 * 24 * 3600 * 1000;
+    record.save(&fx.store, &old).expect("save");
+    let old_dir = fx
+        .state_dir()
+        .join("alpha")
+        .join("conversations")
+        .join(old.as_str());
+    assert!(old_dir.join("workspace").exists());
+
+    let report = gateway.send(Housekeep).await.expect("housekeeping");
+    assert_eq!(
+        report.removed,
+        vec![("alpha".to_string(), old.clone())],
+        "{report:?}"
+    );
+    assert!(!old_dir.exists());
+    assert!(
+        ConversationRecord::load(&fx.store, &old)
+            .expect("load")
+            .is_none()
+    );
+    assert!(
+        ConversationRecord::load(&fx.store, &recent)
+            .expect("load")
+            .is_some()
+    );
+    assert!(channel.calls().contains(&ChannelCall::Cleanup {
+        conversation: old.clone()
+    }));
+    gateway.send(Shutdown).await.expect("shutdown");
+}
+
+/// Nothing labelled with the gateway's instance remains in the engine.
+async fn assert_leftovers_gone(instance: &str) {
+    let engine = support::engine().await;
+    let names = airut_actors::sandbox::names::Names::new(instance);
+    let containers = engine
+        .docker
+        .list_containers(Some(
+            bollard::query_parameters::ListContainersOptionsBuilder::new()
+                .all(true)
+                .filters(&names.instance_filter())
+                .build(),
+        ))
+        .await
+        .expect("containers");
+    assert!(containers.is_empty(), "{containers:#?}");
+    let networks = engine
+        .docker
+        .list_networks(None::<bollard::query_parameters::ListNetworksOptions>)
+        .await
+        .expect("networks");
+    let ours: Vec<_> = networks
+        .iter()
+        .filter_map(|n| n.name.clone())
+        .filter(|n| n.contains(names.instance()))
+        .collect();
+    assert!(ours.is_empty(), "{ours:?}");
+}
