@@ -1,6 +1,13 @@
 //! `airut run`: start the gateway and stop it cleanly on SIGTERM/SIGINT.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::Actor;
+use airut_actors::channel::UnavailableChannels;
+use airut_actors::gateway::{Gateway, GatewaySettings, Shutdown};
+use airut_actors::hub::{self, Hub};
 
 use airut_actors::config::{self, ServerConfig};
 use airut_actors::state_dir;
@@ -28,7 +35,7 @@ pub fn run(config_path: &Path, explicit: bool, redaction: &LogRedaction) -> Resu
     info!(state_dir = %state_dir.display(), "state store open");
 
     let system = actix_web::rt::System::new();
-    let outcome = system.block_on(serve(config, store.clone()));
+    let outcome = system.block_on(serve(config, state_dir, store.clone()));
     store.flush().context("flushing the state store")?;
     outcome
 }
@@ -48,21 +55,37 @@ fn load_config(path: &Path, explicit: bool, redaction: &LogRedaction) -> Result<
     Ok(loaded.config)
 }
 
-async fn serve(config: ServerConfig, _store: Store) -> Result<RunOutcome> {
+async fn serve(config: ServerConfig, state_dir: PathBuf, store: Store) -> Result<RunOutcome> {
     let mut sigterm = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
     let mut sigint = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
 
-    let server = if config.dashboard.enabled {
+    let hub = Hub::new(store.clone()).start();
+    let airut_binary = std::env::current_exe().context("locating the airut binary")?;
+    let shutdown_timeout = config.execution.shutdown_timeout;
+    let repo_count = config.repos.len();
+    let dashboard = config.dashboard.clone();
+    let mut settings = GatewaySettings::new(
+        config,
+        state_dir,
+        store,
+        Arc::new(UnavailableChannels),
+        airut_binary,
+    );
+    settings.events = hub::sink(hub.clone());
+    let gateway = Gateway::new(settings).start();
+
+    let server = if dashboard.enabled {
         let state = web::WebState {
             instance_id: instance_id(),
             started: std::time::Instant::now(),
-            repo_count: config.repos.len(),
+            repo_count,
+            gateway: gateway.clone(),
         };
-        let (server, addrs) = web::start(&config.dashboard.host, config.dashboard.port, state)
-            .with_context(|| {
+        let (server, addrs) =
+            web::start(&dashboard.host, dashboard.port, state).with_context(|| {
                 format!(
                     "binding the dashboard to {}:{} (dashboard.host / dashboard.port)",
-                    config.dashboard.host, config.dashboard.port
+                    dashboard.host, dashboard.port
                 )
             })?;
         for addr in addrs {
@@ -76,13 +99,25 @@ async fn serve(config: ServerConfig, _store: Store) -> Result<RunOutcome> {
     if let Some(server) = server {
         actix_web::rt::spawn(server);
     }
-    info!("gateway ready");
 
     let signal_name = tokio::select! {
         _ = sigterm.recv() => "SIGTERM",
         _ = sigint.recv() => "SIGINT",
     };
     info!(signal = signal_name, "stopping");
+    // the drain time, the interrupted tasks' stop grace, and the teardown
+    let limit = shutdown_timeout + Duration::from_secs(90);
+    match tokio::time::timeout(limit, gateway.send(Shutdown)).await {
+        Ok(Ok(report)) if report.abandoned > 0 => {
+            warn!(
+                tasks = report.abandoned,
+                "some tasks did not stop; their containers are removed at the next start"
+            )
+        }
+        Ok(Ok(_)) => {}
+        Ok(Err(error)) => warn!("gateway shutdown: {error}"),
+        Err(_) => warn!("gateway shutdown took longer than {limit:?}; stopping anyway"),
+    }
     if let Some(handle) = handle {
         handle.stop(true).await;
     }

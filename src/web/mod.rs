@@ -3,6 +3,8 @@
 //! service checks already rely on.
 
 use actix_web::{App, HttpResponse, HttpServer, dev::Server, http::header, web};
+use airut_actors::gateway::{Gateway, GatewayState, GetGatewayState};
+use airut_actors::hub::{BootPhase, RepoStatus};
 use serde::Serialize;
 
 /// What the web layer needs to know about the running gateway.
@@ -11,6 +13,7 @@ pub struct WebState {
     pub instance_id: String,
     pub started: std::time::Instant,
     pub repo_count: usize,
+    pub gateway: actix::Addr<Gateway>,
 }
 
 #[derive(Serialize)]
@@ -22,8 +25,31 @@ struct Version {
 #[derive(Serialize)]
 struct Health {
     status: &'static str,
+    boot: BootPhase,
     uptime_secs: u64,
     repos: usize,
+    live_repos: usize,
+}
+
+/// `booting` until every repo has been tried once, `ok` when no repo is
+/// failing (also with no repos: a dashboard-only gateway is healthy),
+/// `degraded` while any repo is failing, `stopping` during shutdown.
+fn health_status(state: &GatewayState) -> &'static str {
+    match state.boot {
+        BootPhase::Ready => {
+            if state
+                .repos
+                .values()
+                .any(|s| matches!(s, RepoStatus::Failed { .. }))
+            {
+                "degraded"
+            } else {
+                "ok"
+            }
+        }
+        BootPhase::ShuttingDown => "stopping",
+        _ => "booting",
+    }
 }
 
 async fn index(state: web::Data<WebState>) -> HttpResponse {
@@ -50,10 +76,19 @@ async fn version(state: web::Data<WebState>) -> HttpResponse {
 }
 
 async fn health(state: web::Data<WebState>) -> HttpResponse {
+    let Ok(gateway) = state.gateway.send(GetGatewayState).await else {
+        return HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "stopped"}));
+    };
     HttpResponse::Ok().json(Health {
-        status: "ok",
+        status: health_status(&gateway),
+        boot: gateway.boot,
         uptime_secs: state.started.elapsed().as_secs(),
         repos: state.repo_count,
+        live_repos: gateway
+            .repos
+            .values()
+            .filter(|s| **s == RepoStatus::Live)
+            .count(),
     })
 }
 

@@ -168,6 +168,12 @@ impl Gateway {
         if self.shutting_down {
             return;
         }
+        if self.repos.is_empty() {
+            // dashboard-only: no engine needed
+            self.set_boot(BootPhase::Repos);
+            self.update_ready();
+            return;
+        }
         self.set_boot(BootPhase::Cleanup);
         let settings = Arc::clone(&self.settings);
         let build = async move {
