@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod dir_channel;
 pub mod gateway_fixture;
 pub mod git_repo;
 pub mod test_pki;
