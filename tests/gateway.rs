@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use actix::Addr;
 use airut_actors::channel::ChannelCall;
-use airut_actors::conversation::{ConversationRecord, GetState, INTERRUPTED_NOTICE};
+use airut_actors::conversation::{ConversationRecord, GetState, INTERRUPTED_NOTICE, PanicForTest};
 use airut_actors::gateway::{Housekeep, Shutdown};
 use airut_actors::hub::RepoStatus;
 use airut_actors::intake::{ConversationId, IntakeJournal, Recorded};
@@ -302,6 +302,69 @@ async fn stop_can_drop_the_pending_follow_up() {
         "{calls:#?}"
     );
     assert_eq!(slow.main_requests().len(), 1, "the follow-up never ran");
+    gateway.send(Shutdown).await.expect("shutdown");
+}
+
+/// A conversation actor that panics mid-task is replaced by its repo from
+/// the conversation's record: the cut-off task's sender gets the
+/// interrupted notice, its container is removed, and the follow-up queued
+/// behind it runs in a new actor that resumes the stored session.
+#[actix::test]
+async fn a_panicking_conversation_actor_is_restarted_from_its_record() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let url = upstream(&root.join("up"));
+    let server = ModelServer::start_for_containers(
+        Script::new()
+            .turn(Turn::text("Never sent.").delay(Duration::from_secs(600)))
+            .turn(Turn::text("After the crash.")),
+    );
+    let fx = GatewayFixture::new(root);
+    let gateway = fx.start(
+        &config_yaml(&[("alpha", &url)], 2, 30),
+        &server.container_base_url(),
+    );
+    let repo = live_repo(&gateway, "alpha").await;
+    let conversation = submit(&repo, message("alpha", "p1", "t-panic", "Start the work.")).await;
+    wait_model_requests(&server, 1).await;
+    let follow_up = submit(&repo, message("alpha", "p2", "t-panic", "And carry on.")).await;
+    assert_eq!(follow_up, conversation);
+    let actor = repo
+        .send(GetConversation(conversation.clone()))
+        .await
+        .expect("repo")
+        .expect("actor");
+    let waited = tokio::time::Instant::now();
+    while actor.send(GetState).await.expect("state").queued.is_empty() {
+        assert!(waited.elapsed() < Duration::from_secs(10));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let session = ConversationRecord::load(&fx.store, &conversation)
+        .expect("load")
+        .expect("record")
+        .session_id
+        .expect("the session is stored as soon as Claude reports it");
+    actor.do_send(PanicForTest);
+
+    let channel = fx.channels.channel("alpha");
+    let calls = channel.wait_for_answers(2, Duration::from_secs(120)).await;
+    let answers = answers_for(&calls, &conversation);
+    assert!(
+        matches!(&answers[..], [ChannelCall::ErrorReply { text: notice, .. }, ChannelCall::Reply { text, .. }]
+            if notice == INTERRUPTED_NOTICE && text.starts_with("After the crash.")),
+        "{calls:#?}"
+    );
+    let revived = repo
+        .send(GetConversation(conversation.clone()))
+        .await
+        .expect("repo")
+        .expect("a new actor");
+    let state = support::waits::wait_idle(&revived).await;
+    assert_eq!(state.tasks.len(), 1, "{state:?}");
+    assert_eq!(state.tasks[0].resumed.as_deref(), Some(session.as_str()));
+    let resumed = server.main_requests().last().expect("request").text();
+    assert!(resumed.contains("Start the work."), "{resumed}");
+    assert_leftovers_gone(&fx.instance).await;
     gateway.send(Shutdown).await.expect("shutdown");
 }
 

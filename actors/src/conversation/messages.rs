@@ -88,3 +88,9 @@ pub struct TaskSummary {
     /// Stopped by a shutdown; the sender got the interrupted notice.
     pub interrupted: bool,
 }
+
+/// Makes the actor panic, as a bug would: supervision tests only.
+#[cfg(feature = "test-hooks")]
+#[derive(Message, Debug, Clone, Copy)]
+#[rtype(result = "()")]
+pub struct PanicForTest;

@@ -14,6 +14,8 @@ mod messages;
 mod record;
 mod task_work;
 
+#[cfg(feature = "test-hooks")]
+pub use messages::PanicForTest;
 pub use messages::{
     ConversationState, Drain, GetState, Interrupt, NewMessage, Retire, Stop, StopResult,
     TaskSummary,
@@ -69,6 +71,7 @@ pub struct ConversationSetup {
 
 struct Running {
     task_id: String,
+    messages: Vec<IntakeId>,
     stop: StopHandle,
     interrupted: Arc<AtomicBool>,
     started: Arc<AtomicBool>,
@@ -248,6 +251,7 @@ impl ConversationActor {
         let started = Arc::new(AtomicBool::new(false));
         self.running = Some(Running {
             task_id: task_id.clone(),
+            messages: ids.clone(),
             stop: stop.clone(),
             interrupted: Arc::clone(&interrupted),
             started: Arc::clone(&started),
@@ -363,7 +367,11 @@ impl Handler<NewMessage> for ConversationActor {
     type Result = ();
 
     fn handle(&mut self, msg: NewMessage, ctx: &mut Context<Self>) {
-        if !self.queue.contains(&msg.0) {
+        let running = self
+            .running
+            .as_ref()
+            .is_some_and(|r| r.messages.contains(&msg.0));
+        if !running && !self.queue.contains(&msg.0) {
             self.queue.push(msg.0);
         }
         self.record.last_activity_ms = now_ms();
@@ -461,5 +469,18 @@ impl Handler<GetState> for ConversationActor {
             draining: self.draining,
             tasks: self.tasks.clone(),
         })
+    }
+}
+
+#[cfg(feature = "test-hooks")]
+impl Handler<PanicForTest> for ConversationActor {
+    type Result = ();
+
+    #[allow(clippy::panic)]
+    fn handle(&mut self, _: PanicForTest, _: &mut Context<Self>) {
+        panic!(
+            "conversation {} panics on request (test hook)",
+            self.setup.conversation_id
+        );
     }
 }

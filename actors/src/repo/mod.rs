@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix::prelude::*;
 use thiserror::Error;
@@ -30,7 +31,11 @@ use crate::intake::{
     ConversationId, InboundMessage, IntakeError, IntakeId, IntakeJournal, JournalEntry, Recorded,
 };
 use crate::sandbox::agent_task::ConversationDirs;
+use crate::sandbox::leftovers::{remove_conversation_containers, remove_conversation_networks};
 use crate::task_runner::{TaskEnvironment, TaskRepo};
+
+/// How often the repo checks that its conversation actors are alive.
+const SUPERVISION_INTERVAL: Duration = Duration::from_secs(2);
 
 pub use crate::conversation::INTERRUPTED_NOTICE;
 
@@ -148,8 +153,96 @@ impl RepoActor {
         addr
     }
 
-    fn route(&mut self, conversation: &ConversationId, id: IntakeId) {
+    fn route(&mut self, ctx: &mut Context<Self>, conversation: &ConversationId, id: IntakeId) {
+        if self
+            .conversations
+            .get(conversation)
+            .is_some_and(|addr| !addr.connected())
+        {
+            self.conversations.remove(conversation);
+            self.revive(ctx, conversation, Some(id));
+        }
         self.conversation(conversation).do_send(NewMessage(id));
+    }
+
+    /// Supervision: a conversation actor that stopped without being
+    /// retired died (a panic). Its work is in the journal: queued messages
+    /// go to a new actor (which loads the conversation's record), a task it
+    /// was running is cleaned up and its sender told to reply to resume,
+    /// as after a restart of the whole process.
+    fn supervise(&mut self, ctx: &mut Context<Self>) {
+        let dead: Vec<ConversationId> = self
+            .conversations
+            .iter()
+            .filter(|(_, addr)| !addr.connected())
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in dead {
+            self.conversations.remove(&id);
+            self.revive(ctx, &id, None);
+        }
+    }
+
+    fn revive(
+        &mut self,
+        ctx: &mut Context<Self>,
+        conversation: &ConversationId,
+        except: Option<IntakeId>,
+    ) {
+        warn!(repo = self.settings.repo_id, %conversation,
+            "conversation actor stopped unexpectedly; restarting it from its record");
+        let open = match self.journal.recover() {
+            Ok(open) => open,
+            Err(error) => {
+                warn!(%conversation, "journal: {error}");
+                return;
+            }
+        };
+        let mine = |entry: &JournalEntry| entry.conversation_id == *conversation;
+        for entry in open
+            .queued
+            .iter()
+            .filter(|e| mine(e) && Some(e.id) != except)
+        {
+            self.conversation(conversation)
+                .do_send(NewMessage(entry.id));
+        }
+        let running: Vec<IntakeId> = open
+            .interrupted
+            .iter()
+            .filter(|e| mine(e))
+            .map(|e| e.id)
+            .collect();
+        if running.is_empty() {
+            return;
+        }
+        let env = Arc::clone(&self.settings.env);
+        let cleanup_id = conversation.to_string();
+        let notify = notify_interrupted(
+            Arc::clone(&self.settings.channel),
+            self.journal.clone(),
+            BTreeMap::from([(conversation.clone(), running)]),
+        );
+        ctx.spawn(actix::fut::wrap_future::<_, Self>(async move {
+            // the dead actor's task container and proxy are nobody's now
+            if let Err(error) =
+                remove_conversation_containers(&env.engine, &env.names, &cleanup_id).await
+            {
+                warn!(
+                    conversation = cleanup_id,
+                    "removing its containers: {error}"
+                );
+            }
+            if let Err(error) =
+                remove_conversation_networks(&env.engine, &env.names, &cleanup_id).await
+            {
+                warn!(conversation = cleanup_id, "removing its networks: {error}");
+            }
+            let outcome = notify.await;
+            if !outcome.unanswered.is_empty() {
+                warn!(conversation = cleanup_id, ?outcome.damaged, "interrupted notice not sent");
+            }
+        }));
     }
 
     /// Boot: queued messages run again; running ones were cut off by the
@@ -173,7 +266,8 @@ impl RepoActor {
         let repo_id = self.settings.repo_id.clone();
         for entry in own(&repo_id, recovered.queued) {
             report.resumed.push(entry.id);
-            self.route(&entry.conversation_id, entry.id);
+            self.conversation(&entry.conversation_id)
+                .do_send(NewMessage(entry.id));
         }
         // one notice per conversation, for all its interrupted messages
         let mut interrupted: BTreeMap<ConversationId, Vec<IntakeId>> = BTreeMap::new();
@@ -189,30 +283,16 @@ impl RepoActor {
             interrupted = interrupted.len(),
             "recovery"
         );
-        let channel = Arc::clone(&self.settings.channel);
-        let journal = self.journal.clone();
+        let notify = notify_interrupted(
+            Arc::clone(&self.settings.channel),
+            self.journal.clone(),
+            interrupted,
+        );
         let notify = async move {
-            for (conversation, ids) in interrupted {
-                let marked = match channel.error_reply(&conversation, INTERRUPTED_NOTICE).await {
-                    Ok(()) => {
-                        let journal = journal.clone();
-                        let marking = ids.clone();
-                        tokio::task::spawn_blocking(move || journal.mark_interrupted(&marking))
-                            .await
-                            .map_err(|e| e.to_string())
-                            .and_then(|r| r.map_err(|e| e.to_string()))
-                    }
-                    Err(error) => Err(error.to_string()),
-                };
-                match marked {
-                    Ok(()) => report.interrupted.extend(ids),
-                    Err(error) => {
-                        warn!(%conversation, "interrupted notice: {error}");
-                        report.damaged.push(format!("{conversation}: {error}"));
-                        report.unanswered.extend(ids);
-                    }
-                }
-            }
+            let outcome = notify.await;
+            report.interrupted.extend(outcome.interrupted);
+            report.unanswered.extend(outcome.unanswered);
+            report.damaged.extend(outcome.damaged);
             report
         };
         ctx.spawn(
@@ -221,6 +301,46 @@ impl RepoActor {
             }),
         );
     }
+}
+
+#[derive(Debug, Default)]
+struct NoticeOutcome {
+    interrupted: Vec<IntakeId>,
+    unanswered: Vec<IntakeId>,
+    damaged: Vec<String>,
+}
+
+/// One interrupted notice per conversation, for all its cut-off messages,
+/// then `interrupted` in the journal; a failed notice or mark leaves them
+/// `running` so the next boot repeats the notice rather than losing it.
+async fn notify_interrupted(
+    channel: Arc<dyn Channel>,
+    journal: IntakeJournal,
+    interrupted: BTreeMap<ConversationId, Vec<IntakeId>>,
+) -> NoticeOutcome {
+    let mut outcome = NoticeOutcome::default();
+    for (conversation, ids) in interrupted {
+        let marked = match channel.error_reply(&conversation, INTERRUPTED_NOTICE).await {
+            Ok(()) => {
+                let journal = journal.clone();
+                let marking = ids.clone();
+                tokio::task::spawn_blocking(move || journal.mark_interrupted(&marking))
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|r| r.map_err(|e| e.to_string()))
+            }
+            Err(error) => Err(error.to_string()),
+        };
+        match marked {
+            Ok(()) => outcome.interrupted.extend(ids),
+            Err(error) => {
+                warn!(%conversation, "interrupted notice: {error}");
+                outcome.damaged.push(format!("{conversation}: {error}"));
+                outcome.unanswered.extend(ids);
+            }
+        }
+    }
+    outcome
 }
 
 /// Entries of this repo; the journal is shared by all repos of a store.
@@ -235,6 +355,7 @@ impl Actor for RepoActor {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.recover(ctx);
+        ctx.run_interval(SUPERVISION_INTERVAL, |act, ctx| act.supervise(ctx));
     }
 }
 
@@ -260,7 +381,7 @@ impl Handler<Submit> for RepoActor {
             }
         };
         Box::pin(
-            actix::fut::wrap_future::<_, Self>(record).map(move |recorded, act, _| {
+            actix::fut::wrap_future::<_, Self>(record).map(move |recorded, act, ctx| {
                 if let Ok(Recorded::Accepted {
                     id,
                     conversation_id,
@@ -275,7 +396,7 @@ impl Handler<Submit> for RepoActor {
                         title: subject.clone(),
                         at_ms: crate::hub::now_ms(),
                     });
-                    act.route(conversation_id, *id);
+                    act.route(ctx, conversation_id, *id);
                 }
                 recorded
             }),

@@ -13,9 +13,34 @@ pub async fn remove_leftover_containers(
     engine: &Engine,
     names: &Names,
 ) -> Result<Vec<String>, bollard::errors::Error> {
+    remove_containers_matching(engine, names, None).await
+}
+
+/// Removes this instance's containers of one conversation (its actor died
+/// while a task ran, so nothing else will stop them).
+pub async fn remove_conversation_containers(
+    engine: &Engine,
+    names: &Names,
+    conversation: &str,
+) -> Result<Vec<String>, bollard::errors::Error> {
+    remove_containers_matching(engine, names, Some(conversation)).await
+}
+
+async fn remove_containers_matching(
+    engine: &Engine,
+    names: &Names,
+    conversation: Option<&str>,
+) -> Result<Vec<String>, bollard::errors::Error> {
+    let mut filters = names.instance_filter();
+    if let (Some(conversation), Some(labels)) = (conversation, filters.get_mut("label")) {
+        labels.push(format!(
+            "{}={conversation}",
+            super::names::LABEL_CONVERSATION
+        ));
+    }
     let options = ListContainersOptionsBuilder::new()
         .all(true)
-        .filters(&names.instance_filter())
+        .filters(&filters)
         .build();
     let containers = engine.docker.list_containers(Some(options)).await?;
     let mut removed = Vec::new();
@@ -42,13 +67,35 @@ pub async fn remove_leftover_networks(
     engine: &Engine,
     names: &Names,
 ) -> Result<Vec<String>, String> {
+    remove_networks_matching(engine, names, None).await
+}
+
+/// Removes this instance's per-task networks of one conversation.
+pub async fn remove_conversation_networks(
+    engine: &Engine,
+    names: &Names,
+    conversation: &str,
+) -> Result<Vec<String>, String> {
+    remove_networks_matching(engine, names, Some(conversation)).await
+}
+
+async fn remove_networks_matching(
+    engine: &Engine,
+    names: &Names,
+    conversation: Option<&str>,
+) -> Result<Vec<String>, String> {
     use super::podman_api;
-    let filters = serde_json::json!({
-        "label": [
-            format!("{}=true", super::names::LABEL_MANAGED),
-            format!("{}={}", super::names::LABEL_INSTANCE, names.instance()),
-        ]
-    });
+    let mut labels = vec![
+        format!("{}=true", super::names::LABEL_MANAGED),
+        format!("{}={}", super::names::LABEL_INSTANCE, names.instance()),
+    ];
+    if let Some(conversation) = conversation {
+        labels.push(format!(
+            "{}={conversation}",
+            super::names::LABEL_CONVERSATION
+        ));
+    }
+    let filters = serde_json::json!({ "label": labels });
     let path = format!(
         "/networks/json?filters={}",
         percent_encode(&filters.to_string())
