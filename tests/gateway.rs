@@ -7,16 +7,17 @@ mod support;
 
 use std::time::Duration;
 
+use actix::Actor;
 use actix::Addr;
 use airut_actors::channel::ChannelCall;
 use airut_actors::conversation::{ConversationRecord, GetState, INTERRUPTED_NOTICE, PanicForTest};
 use airut_actors::gateway::{Housekeep, Shutdown};
-use airut_actors::hub::RepoStatus;
+use airut_actors::hub::{GatewayEvent, GetSnapshot, Hub, RepoStatus, TaskRecord, TaskStatus};
 use airut_actors::intake::{ConversationId, IntakeJournal, Recorded};
 use airut_actors::repo::{GetConversation, RepoActor, StopConversation, Submit};
-use airut_testkit::model_server::{ModelServer, Script, Turn};
+use airut_testkit::model_server::{ApiError, ModelServer, Script, ToolUse, Turn};
 use support::gateway_fixture::{
-    GatewayFixture, config_yaml, live_repo, message, upstream, wait_repo,
+    GatewayFixture, config_yaml, config_yaml_with, live_repo, message, upstream, wait_repo,
 };
 
 async fn submit(
@@ -453,4 +454,262 @@ async fn assert_leftovers_gone(instance: &str) {
         .filter(|n| n.contains(names.instance()))
         .collect();
     assert!(ours.is_empty(), "{ours:?}");
+}
+
+/// The most tasks running at once, by the TaskStarted/TaskFinished events.
+fn peak_running(events: &[GatewayEvent]) -> usize {
+    let (mut now, mut peak) = (0usize, 0usize);
+    for event in events {
+        match event {
+            GatewayEvent::TaskStarted { .. } => {
+                now += 1;
+                peak = peak.max(now);
+            }
+            GatewayEvent::TaskFinished { outcome, .. } if outcome != "requeued" => {
+                now = now.saturating_sub(1)
+            }
+            _ => {}
+        }
+    }
+    peak
+}
+
+/// Two repos share `execution.max_concurrent: 1`: both answer, one task
+/// at a time; intake and the acknowledgement of the second do not wait.
+#[actix::test]
+async fn two_repos_share_the_global_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let alpha = upstream(&root.join("alpha"));
+    let beta = upstream(&root.join("beta"));
+    let server = ModelServer::start_for_containers(
+        Script::new()
+            .turn(Turn::text("First.").delay(Duration::from_secs(3)))
+            .turn(Turn::text("Second.").delay(Duration::from_secs(3))),
+    );
+    let fx = GatewayFixture::new(root);
+    let gateway = fx.start(
+        &config_yaml(&[("alpha", &alpha), ("beta", &beta)], 1, 30),
+        &server.container_base_url(),
+    );
+    let (repo_a, repo_b) = (
+        live_repo(&gateway, "alpha").await,
+        live_repo(&gateway, "beta").await,
+    );
+    let conv_a = submit(&repo_a, message("alpha", "a", "t-a", "Alpha work.")).await;
+    let conv_b = submit(&repo_b, message("beta", "b", "t-b", "Beta work.")).await;
+    // both acknowledged at once, before either task ends
+    for (repo, conversation) in [("alpha", &conv_a), ("beta", &conv_b)] {
+        fx.channels
+            .channel(repo)
+            .wait_for(Duration::from_secs(60), |calls| {
+                calls.iter().any(|c| matches!(c, ChannelCall::Acknowledge { conversation: c, .. } if c == conversation))
+            })
+            .await;
+    }
+    let a = fx
+        .channels
+        .channel("alpha")
+        .wait_for_answers(1, Duration::from_secs(120))
+        .await;
+    let b = fx
+        .channels
+        .channel("beta")
+        .wait_for_answers(1, Duration::from_secs(120))
+        .await;
+    assert!(
+        matches!(&answers_for(&a, &conv_a)[..], [ChannelCall::Reply { .. }]),
+        "{a:#?}"
+    );
+    assert!(
+        matches!(&answers_for(&b, &conv_b)[..], [ChannelCall::Reply { .. }]),
+        "{b:#?}"
+    );
+    gateway.send(Shutdown).await.expect("shutdown");
+    let events = fx.events();
+    assert_eq!(peak_running(&events), 1, "{events:#?}");
+    let started = events
+        .iter()
+        .filter(|e| matches!(e, GatewayEvent::TaskStarted { .. }))
+        .count();
+    assert_eq!(started, 2);
+}
+
+/// A resumed session that the model refuses as too long is retried once
+/// in a fresh session with the recovery prompt (last reply + the new
+/// request); the conversation keeps the new session.
+#[actix::test]
+async fn prompt_too_long_is_recovered_in_a_fresh_session() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let url = upstream(&root.join("up"));
+    let server = ModelServer::start_for_containers(
+        Script::new()
+            .turn(Turn::text("The answer is KIWI."))
+            // Claude Code 2.1.330 itself tries a resumed session three
+            // times before it gives up on "prompt is too long"
+            .turn(Turn::error(ApiError::prompt_too_long(210_000, 200_000)).times(3))
+            .turn(
+                Turn::text("Recovered with KIWI.")
+                    .expect_contains("The answer is KIWI.")
+                    .expect_contains("What was it?"),
+            ),
+    );
+    let fx = GatewayFixture::new(root);
+    let gateway = fx.start(
+        &config_yaml(&[("alpha", &url)], 2, 30),
+        &server.container_base_url(),
+    );
+    let repo = live_repo(&gateway, "alpha").await;
+    let conversation = submit(&repo, message("alpha", "k1", "t-kiwi", "Pick a fruit.")).await;
+    let channel = fx.channels.channel("alpha");
+    channel.wait_for_answers(1, Duration::from_secs(120)).await;
+    let actor = repo
+        .send(GetConversation(conversation.clone()))
+        .await
+        .expect("repo")
+        .expect("actor");
+    let first = support::waits::wait_idle(&actor)
+        .await
+        .session_id
+        .expect("session");
+    submit(&repo, message("alpha", "k2", "t-kiwi", "What was it?")).await;
+    let calls = channel.wait_for_answers(2, Duration::from_secs(120)).await;
+    server.assert_ok();
+    assert!(
+        matches!(&answers_for(&calls, &conversation)[..], [_, ChannelCall::Reply { text, .. }] if text.starts_with("Recovered with KIWI.")),
+        "{calls:#?}"
+    );
+    let state = support::waits::wait_idle(&actor).await;
+    let second = state.session_id.expect("session");
+    assert_ne!(
+        second, first,
+        "a fresh session replaced the unresumable one"
+    );
+    let stored = ConversationRecord::load(&fx.store, &conversation)
+        .expect("load")
+        .expect("record");
+    assert_eq!(stored.session_id.as_deref(), Some(second.as_str()));
+    gateway.send(Shutdown).await.expect("shutdown");
+}
+
+/// `resource_limits.timeout`: the task is cut off, the sender is told the
+/// limit, and the message is marked failed.
+#[actix::test]
+async fn a_task_over_its_time_limit_gets_the_timeout_reply() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let url = upstream(&root.join("up"));
+    let server = ModelServer::start_for_containers(
+        Script::new().turn(Turn::text("Too late.").delay(Duration::from_secs(120))),
+    );
+    let fx = GatewayFixture::new(root);
+    let yaml = config_yaml_with(
+        &[("alpha", &url)],
+        2,
+        30,
+        "resource_limits:\n  timeout: 10\n",
+    );
+    let gateway = fx.start(&yaml, &server.container_base_url());
+    let repo = live_repo(&gateway, "alpha").await;
+    let conversation = submit(&repo, message("alpha", "t1", "t-slow", "Take forever.")).await;
+    let calls = fx
+        .channels
+        .channel("alpha")
+        .wait_for_answers(1, Duration::from_secs(120))
+        .await;
+    assert!(
+        matches!(&answers_for(&calls, &conversation)[..], [ChannelCall::ErrorReply { text, .. }] if text.contains("time limit of 10 s")),
+        "{calls:#?}"
+    );
+    // published right after the answer
+    let waited = tokio::time::Instant::now();
+    let finished = loop {
+        let finished = fx.events().into_iter().find_map(|e| match e {
+            GatewayEvent::TaskFinished { outcome, .. } => Some(outcome),
+            _ => None,
+        });
+        if let Some(outcome) = finished {
+            break outcome;
+        }
+        assert!(
+            waited.elapsed() < Duration::from_secs(10),
+            "no TaskFinished"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(finished, "timeout");
+    gateway.send(Shutdown).await.expect("shutdown");
+}
+
+/// The agent's todo list reaches the channel as plan updates and the hub
+/// as the task's todos; the hub keeps the finished task's record.
+#[actix::test]
+async fn plans_reach_the_channel_and_the_hub_records_the_task() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let url = upstream(&root.join("up"));
+    let server = ModelServer::start_for_containers(
+        Script::new()
+            .turn(Turn::tool(ToolUse::todo_write(&[
+                ("Read the code", "completed"),
+                ("Fix the bug", "in_progress"),
+            ])))
+            .turn(Turn::text("Planned and done.").expect_tool_results()),
+    );
+    let mut fx = GatewayFixture::new(root);
+    let hub = Hub::new(fx.store.clone()).start();
+    fx.hub = Some(hub.clone());
+    let gateway = fx.start(
+        &config_yaml(&[("alpha", &url)], 2, 30),
+        &server.container_base_url(),
+    );
+    let repo = live_repo(&gateway, "alpha").await;
+    let conversation = submit(&repo, message("alpha", "p1", "t-plan", "Plan it.")).await;
+    let calls = fx
+        .channels
+        .channel("alpha")
+        .wait_for_answers(1, Duration::from_secs(120))
+        .await;
+    let plan = calls.iter().find_map(|c| match c {
+        ChannelCall::Plan {
+            conversation: c,
+            todos,
+        } if *c == conversation => Some(todos.clone()),
+        _ => None,
+    });
+    let plan = plan.expect("a plan update");
+    let items: Vec<(&str, &str)> = plan
+        .iter()
+        .map(|p| (p.content.as_str(), p.status.as_str()))
+        .collect();
+    assert_eq!(
+        items,
+        vec![
+            ("Read the code", "completed"),
+            ("Fix the bug", "in_progress")
+        ]
+    );
+
+    let waited = tokio::time::Instant::now();
+    let task =
+        loop {
+            let snapshot = hub.send(GetSnapshot).await.expect("hub");
+            if let Some(task) = snapshot.tasks.iter().find(|t| {
+                t.task.conversation_id == conversation && t.status == TaskStatus::Finished
+            }) {
+                break task.clone();
+            }
+            assert!(waited.elapsed() < Duration::from_secs(10), "{snapshot:#?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+    assert_eq!(task.outcome.as_deref(), Some("success"));
+    assert!(task.replied);
+    assert_eq!(task.todos.len(), 2);
+    assert!(task.claude_events > 0);
+    let stored = TaskRecord::load(&fx.store, &task.task.task_id)
+        .expect("load")
+        .expect("stored");
+    assert_eq!(stored.outcome.as_deref(), Some("success"));
+    gateway.send(Shutdown).await.expect("shutdown");
 }

@@ -3,7 +3,7 @@
 //! scripted model server (network sandbox off unless a test turns it on).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix::{Actor, Addr};
@@ -12,7 +12,7 @@ use airut_actors::config;
 use airut_actors::gateway::{
     Backoff, EnvOverrides, Gateway, GatewaySettings, GetGatewayState, GetRepo,
 };
-use airut_actors::hub::RepoStatus;
+use airut_actors::hub::{EventSink, GatewayEvent, Hub, Publish, RepoStatus};
 use airut_actors::intake::{InboundMessage, Sender};
 use airut_actors::repo::RepoActor;
 use airut_actors::store::Store;
@@ -37,6 +37,18 @@ pub fn config_yaml(
     max_concurrent: usize,
     shutdown_timeout_s: u64,
 ) -> String {
+    config_yaml_with(repos, max_concurrent, shutdown_timeout_s, "")
+}
+
+/// As [`config_yaml`], with `repo_extra` (YAML at the repo block's level,
+/// e.g. `resource_limits:\n  timeout: 10\n`) added to every repo.
+pub fn config_yaml_with(
+    repos: &[(&str, &str)],
+    max_concurrent: usize,
+    shutdown_timeout_s: u64,
+    repo_extra: &str,
+) -> String {
+    let extra: String = repo_extra.lines().map(|l| format!("    {l}\n")).collect();
     let mut yaml = format!(
         "config_version: 5\nexecution:\n  max_concurrent: {max_concurrent}\n  \
          shutdown_timeout: {shutdown_timeout_s}\ndashboard:\n  enabled: false\nrepos:\n"
@@ -47,7 +59,7 @@ pub fn config_yaml(
              email:\n      account:\n        username: {id}@example.com\n        from: \"Airut <{id}@example.com>\"\n        \
              password: unused\n      imap:\n        server: imap.example.com\n      smtp:\n        server: smtp.example.com\n      \
              auth:\n        authorized_senders:\n          - ann@example.com\n        trusted_authserv_id: mx.example.com\n    \
-             secrets:\n      ANTHROPIC_API_KEY: test-key\n"
+             secrets:\n      ANTHROPIC_API_KEY: test-key\n{extra}"
         ));
     }
     yaml
@@ -58,6 +70,10 @@ pub struct GatewayFixture {
     pub instance: String,
     pub channels: Arc<TestChannelFactory>,
     pub store: Store,
+    /// Every event the gateways of this fixture published, in order.
+    pub events: Arc<Mutex<Vec<GatewayEvent>>>,
+    /// Also sent to this hub, when set before `start`.
+    pub hub: Option<Addr<Hub>>,
 }
 
 impl GatewayFixture {
@@ -67,7 +83,13 @@ impl GatewayFixture {
             instance: super::unique("gwt"),
             channels: Arc::new(TestChannelFactory::new()),
             store: Store::open(&root.join("state").join("store")).expect("store"),
+            events: Arc::new(Mutex::new(Vec::new())),
+            hub: None,
         }
+    }
+
+    pub fn events(&self) -> Vec<GatewayEvent> {
+        self.events.lock().expect("events").clone()
     }
 
     pub fn state_dir(&self) -> PathBuf {
@@ -92,6 +114,13 @@ impl GatewayFixture {
             max: Duration::from_secs(2),
         };
         settings.housekeeping_after = Duration::from_secs(3600);
+        let (events, hub) = (Arc::clone(&self.events), self.hub.clone());
+        settings.events = EventSink::from_fn(move |event| {
+            if let Some(hub) = &hub {
+                hub.do_send(Publish(event.clone()));
+            }
+            events.lock().expect("events").push(event);
+        });
         settings.overrides = EnvOverrides {
             claude_binary: Some(super::claude_binary()),
             extra_env: vec![
