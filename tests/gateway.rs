@@ -10,10 +10,12 @@ use std::time::Duration;
 use actix::Actor;
 use actix::Addr;
 use airut_actors::channel::ChannelCall;
-use airut_actors::conversation::{ConversationRecord, GetState, INTERRUPTED_NOTICE, PanicForTest};
+use airut_actors::conversation::{
+    ConversationRecord, EMPTY_MESSAGE, GetState, INTERRUPTED_NOTICE, PanicForTest,
+};
 use airut_actors::gateway::{Housekeep, Shutdown};
 use airut_actors::hub::{GatewayEvent, GetSnapshot, Hub, RepoStatus, TaskRecord, TaskStatus};
-use airut_actors::intake::{ConversationId, IntakeJournal, Recorded};
+use airut_actors::intake::{Attachment, ConversationId, IntakeJournal, Recorded};
 use airut_actors::repo::{GetConversation, RepoActor, StopConversation, Submit};
 use airut_testkit::model_server::{ApiError, ModelServer, Script, ToolUse, Turn};
 use support::gateway_fixture::{
@@ -711,5 +713,91 @@ async fn plans_reach_the_channel_and_the_hub_records_the_task() {
         .expect("load")
         .expect("stored");
     assert_eq!(stored.outcome.as_deref(), Some("success"));
+    gateway.send(Shutdown).await.expect("shutdown");
+}
+
+/// A message with neither body nor subject gets the "empty" answer and
+/// starts no task; nothing is acknowledged.
+#[actix::test]
+async fn an_empty_message_is_answered_without_a_task() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let url = upstream(&root.join("up"));
+    let server = ModelServer::start_for_containers(Script::new());
+    let fx = GatewayFixture::new(root);
+    let gateway = fx.start(
+        &config_yaml(&[("alpha", &url)], 2, 30),
+        &server.container_base_url(),
+    );
+    let repo = live_repo(&gateway, "alpha").await;
+    let mut empty = message("alpha", "e1", "t-empty", " \n");
+    empty.subject = None;
+    let conversation = submit(&repo, empty).await;
+    let calls = fx
+        .channels
+        .channel("alpha")
+        .wait_for_answers(1, Duration::from_secs(60))
+        .await;
+    assert_eq!(
+        calls,
+        vec![ChannelCall::ErrorReply {
+            conversation,
+            text: EMPTY_MESSAGE.to_string()
+        }]
+    );
+    assert!(server.main_requests().is_empty());
+    gateway.send(Shutdown).await.expect("shutdown");
+}
+
+/// An attachment is saved to the inbox and named in the prompt; a file
+/// the agent puts in the outbox comes back with the answer, also when the
+/// run then fails.
+#[actix::test]
+async fn attachments_go_in_and_outbox_files_come_back_even_on_failure() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let url = upstream(&root.join("up"));
+    let server = ModelServer::start_for_containers(
+        Script::new()
+            .turn(
+                Turn::tool(ToolUse::bash("cp /inbox/notes.txt /outbox/copy.txt"))
+                    .expect_contains("notes.txt"),
+            )
+            .turn(Turn::error(ApiError::invalid_request("the model broke")).forever()),
+    );
+    let fx = GatewayFixture::new(root);
+    let gateway = fx.start(
+        &config_yaml(&[("alpha", &url)], 2, 30),
+        &server.container_base_url(),
+    );
+    let repo = live_repo(&gateway, "alpha").await;
+    let staged = root.join("staged-notes.txt");
+    std::fs::write(&staged, "hello inbox\n").expect("attachment");
+    let mut msg = message("alpha", "f1", "t-files", "Copy my notes.");
+    msg.attachments = vec![Attachment {
+        name: "notes.txt".into(),
+        path: staged,
+    }];
+    let conversation = submit(&repo, msg).await;
+    let calls = fx
+        .channels
+        .channel("alpha")
+        .wait_for_answers(1, Duration::from_secs(120))
+        .await;
+    server.assert_ok();
+    let answers = answers_for(&calls, &conversation);
+    let [ChannelCall::Reply { text, files, .. }] = &answers[..] else {
+        panic!("{calls:#?}");
+    };
+    assert!(
+        !text.starts_with("Done"),
+        "the text reports the failure: {text}"
+    );
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].ends_with("copy.txt"));
+    assert_eq!(
+        std::fs::read_to_string(&files[0]).expect("delivered"),
+        "hello inbox\n"
+    );
     gateway.send(Shutdown).await.expect("shutdown");
 }

@@ -51,6 +51,10 @@ use task_work::{Ran, TaskWork, WorkResult, perform};
 pub const INTERRUPTED_NOTICE: &str = "Your request was interrupted because the service \
      restarted while it was running. Nothing was lost: reply to this conversation to resume it.";
 
+/// The answer to a message with nothing to act on.
+pub const EMPTY_MESSAGE: &str =
+    "Your message appears to be empty: write what you would like done and send it again.";
+
 /// Everything a conversation needs that does not change between its tasks.
 pub struct ConversationSetup {
     pub conversation_id: ConversationId,
@@ -170,8 +174,8 @@ impl ConversationActor {
         };
         let messages: Vec<_> = entries.iter().map(|e| e.message.clone()).collect();
         let request = coalesce(&messages);
-        if request.is_blank() {
-            self.fail_without_task(ctx, ids, "The message was empty.".to_string());
+        if request.is_blank(self.record.session_id.is_none()) {
+            self.fail_without_task(ctx, ids, EMPTY_MESSAGE.to_string());
             return;
         }
 

@@ -174,8 +174,10 @@ pub(super) async fn perform(work: TaskWork) -> WorkResult {
         Ran::Error(error) => (format!("The task could not run: {error}"), false),
         Ran::StoppedBeforeStart => (STOPPED_BEFORE_START.to_string(), false),
     };
+    // Files the agent left in the outbox go out even when the run failed
+    // (gateway.md G15): the text still says what went wrong.
     let delivered = match &ran {
-        Ran::Output(output) if ok => {
+        Ran::Output(output) if !interrupted && (ok || !output.outbox_files.is_empty()) => {
             channel
                 .reply(&conversation, &text, &output.outbox_files)
                 .await

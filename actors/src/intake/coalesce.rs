@@ -34,16 +34,20 @@ pub struct MergedRequest {
 }
 
 impl MergedRequest {
-    /// No text at all: nothing for the agent to act on (the caller answers
-    /// with an "empty message" error instead of running a task).
-    pub fn is_blank(&self) -> bool {
-        self.entries
+    /// Nothing for the agent to act on (the caller answers with an "empty
+    /// message" error instead of running a task). The subject counts only
+    /// for a new conversation: later tasks do not see it (gateway.md G6).
+    pub fn is_blank(&self, new_conversation: bool) -> bool {
+        let bodies_blank = self
+            .entries
             .iter()
-            .all(|entry| entry.body.trim().is_empty())
-            && self
+            .all(|entry| entry.body.trim().is_empty());
+        let subject_blank = !new_conversation
+            || self
                 .subject
                 .as_deref()
-                .is_none_or(|subject| subject.trim().is_empty())
+                .is_none_or(|subject| subject.trim().is_empty());
+        bodies_blank && subject_blank
     }
 }
 

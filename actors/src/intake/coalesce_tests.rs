@@ -103,10 +103,12 @@ fn latest_model_hint_wins_and_first_subject_is_kept() {
 
 #[test]
 fn blank_requests_are_detected() {
-    assert!(coalesce(&[]).is_blank());
-    assert!(coalesce(&[from("Ann", 0, " \n"), from("Bob", 1, "")]).is_blank());
-    assert!(!coalesce(&[from("Ann", 0, " "), from("Bob", 1, "go")]).is_blank());
+    assert!(coalesce(&[]).is_blank(true));
+    assert!(coalesce(&[from("Ann", 0, " \n"), from("Bob", 1, "")]).is_blank(true));
+    assert!(!coalesce(&[from("Ann", 0, " "), from("Bob", 1, "go")]).is_blank(false));
     let mut only_subject = from("Ann", 0, "");
     only_subject.subject = Some("Update the README".into());
-    assert!(!coalesce(&[only_subject]).is_blank());
+    assert!(!coalesce(&[only_subject.clone()]).is_blank(true));
+    // a resumed conversation does not see the subject
+    assert!(coalesce(&[only_subject]).is_blank(false));
 }
