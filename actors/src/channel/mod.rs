@@ -5,6 +5,7 @@
 //!
 //! Object safe (`Arc<dyn Channel>`): every method returns a boxed future.
 
+pub mod email;
 mod factory;
 mod test_channel;
 mod test_factory;
