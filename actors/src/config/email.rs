@@ -1,5 +1,6 @@
 //! The email channel of a repo (`repos.<id>.email`, C-5).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::diagnostics::{Diagnostics, Reported};
@@ -39,6 +40,35 @@ pub struct ImapConfig {
     pub use_idle: bool,
     /// Re-issue IDLE this often (servers drop idle sessions after ~30 min).
     pub idle_reconnect_interval: Duration,
+    pub tls: TlsMode,
+    /// PEM file with extra trusted roots (a private CA); the system roots
+    /// are trusted as well.
+    pub ca_file: Option<PathBuf>,
+    /// Processed messages are moved here instead of being deleted.
+    pub processed_folder: Option<String>,
+}
+
+/// How a mail connection is secured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsMode {
+    /// TLS from the first byte (IMAP 993, SMTP 465).
+    Implicit,
+    /// Plain, then `STARTTLS` (IMAP 143, SMTP 587); refused if the server
+    /// does not offer it.
+    StartTls,
+    /// No TLS at all: loopback relays only; the credentials travel in clear.
+    None,
+}
+
+/// How a sender is authenticated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VerifyMode {
+    /// The trusted `Authentication-Results` header (reference E4).
+    Header,
+    /// DKIM and DMARC alignment checked by Airut (mail-auth).
+    Local,
+    /// Both must pass.
+    Both,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +76,10 @@ pub struct SmtpConfig {
     pub server: String,
     pub port: u16,
     pub require_auth: bool,
+    pub tls: TlsMode,
+    pub ca_file: Option<PathBuf>,
+    /// Outbox files larger than this are named in the reply, not attached.
+    pub max_attachment_bytes: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,6 +92,7 @@ pub struct EmailAuth {
     pub trusted_authserv_id: String,
     /// Accept Microsoft 365 intra-org mail that lacks DMARC results.
     pub microsoft_internal_fallback: bool,
+    pub verify: VerifyMode,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -136,19 +171,27 @@ pub(crate) fn parse_email(
         .field("imap")
         .req_section(d, &IMAP_KEYS)
         .and_then(|i| parse_imap(&i, d));
-    let smtp = s
-        .field("smtp")
-        .req_section(d, &["server", "port", "require_auth"])
-        .and_then(|m| {
-            let server = m.field("server").req_str(d);
-            let port = port(&m.field("port"), d, 587);
-            let require_auth = m.field("require_auth").bool_or(d, true);
-            Some(SmtpConfig {
-                server: server?,
-                port,
-                require_auth,
-            })
-        });
+    let smtp = s.field("smtp").req_section(d, &SMTP_KEYS).and_then(|m| {
+        let server = m.field("server").req_str(d);
+        let port = port(&m.field("port"), d, 587);
+        let require_auth = m.field("require_auth").bool_or(d, true);
+        let default_tls = if port == 465 {
+            TlsMode::Implicit
+        } else {
+            TlsMode::StartTls
+        };
+        let tls = tls_mode(&m.field("tls"), d, default_tls);
+        let ca_file = m.field("ca_file").opt_str(d).map(PathBuf::from);
+        let max_mb: u64 = m.field("max_attachment_mb").opt_uint(d, 1).unwrap_or(10);
+        Some(SmtpConfig {
+            server: server?,
+            port,
+            require_auth,
+            tls: tls?,
+            ca_file,
+            max_attachment_bytes: max_mb.saturating_mul(1024 * 1024),
+        })
+    });
     let auth = s
         .field("auth")
         .req_section(
@@ -157,16 +200,19 @@ pub(crate) fn parse_email(
                 "authorized_senders",
                 "trusted_authserv_id",
                 "microsoft_internal_fallback",
+                "verify",
             ],
         )
         .and_then(|a| {
             let senders = a.field("authorized_senders").req_str_list(d);
             let authserv = a.field("trusted_authserv_id").req_str_allow_empty(d);
             let fallback = a.field("microsoft_internal_fallback").bool_or(d, false);
+            let verify = verify_mode(&a.field("verify"), d);
             Some(EmailAuth {
                 authorized_senders: senders?,
                 trusted_authserv_id: authserv?,
                 microsoft_internal_fallback: fallback,
+                verify: verify?,
             })
         });
     let microsoft_oauth2 = parse_oauth2(&s.field("microsoft_oauth2"), d);
@@ -198,14 +244,66 @@ pub(crate) fn parse_email(
     }))
 }
 
-const IMAP_KEYS: [&str; 6] = [
+const IMAP_KEYS: [&str; 9] = [
     "server",
     "port",
     "connect_retries",
     "poll_interval",
     "use_idle",
     "idle_reconnect_interval",
+    "tls",
+    "ca_file",
+    "processed_folder",
 ];
+
+const SMTP_KEYS: [&str; 6] = [
+    "server",
+    "port",
+    "require_auth",
+    "tls",
+    "ca_file",
+    "max_attachment_mb",
+];
+
+/// `implicit`, `starttls` or `none`.
+fn tls_mode(field: &Field<'_>, d: &mut Diagnostics, default: TlsMode) -> Option<TlsMode> {
+    let Some(text) = field.opt_str(d) else {
+        return Some(default);
+    };
+    match text.to_ascii_lowercase().as_str() {
+        "implicit" => Some(TlsMode::Implicit),
+        "starttls" => Some(TlsMode::StartTls),
+        "none" => Some(TlsMode::None),
+        _ => {
+            d.error(
+                &field.path,
+                field.line(),
+                format!("must be implicit, starttls or none, not {text:?}"),
+            );
+            None
+        }
+    }
+}
+
+/// `header` (default), `local` or `both`.
+fn verify_mode(field: &Field<'_>, d: &mut Diagnostics) -> Option<VerifyMode> {
+    let Some(text) = field.opt_str(d) else {
+        return Some(VerifyMode::Header);
+    };
+    match text.to_ascii_lowercase().as_str() {
+        "header" => Some(VerifyMode::Header),
+        "local" => Some(VerifyMode::Local),
+        "both" => Some(VerifyMode::Both),
+        _ => {
+            d.error(
+                &field.path,
+                field.line(),
+                format!("must be header, local or both, not {text:?}"),
+            );
+            None
+        }
+    }
+}
 
 fn parse_imap(s: &Section<'_>, d: &mut Diagnostics) -> Option<ImapConfig> {
     let server = s.field("server").req_str(d);
@@ -214,6 +312,17 @@ fn parse_imap(s: &Section<'_>, d: &mut Diagnostics) -> Option<ImapConfig> {
     let poll_interval = s.field("poll_interval").float_or(d, 60.0, 0.1);
     let use_idle = s.field("use_idle").bool_or(d, true);
     let idle_reconnect_interval = s.field("idle_reconnect_interval").float_or(d, 1740.0, 60.0);
+    let default_tls = if port == 143 {
+        TlsMode::StartTls
+    } else {
+        TlsMode::Implicit
+    };
+    let tls = tls_mode(&s.field("tls"), d, default_tls);
+    let ca_file = s.field("ca_file").opt_str(d).map(PathBuf::from);
+    let processed_folder = s
+        .field("processed_folder")
+        .opt_str(d)
+        .filter(|f| !f.trim().is_empty());
     Some(ImapConfig {
         server: server?,
         port,
@@ -221,6 +330,9 @@ fn parse_imap(s: &Section<'_>, d: &mut Diagnostics) -> Option<ImapConfig> {
         poll_interval: seconds(poll_interval),
         use_idle,
         idle_reconnect_interval: seconds(idle_reconnect_interval),
+        tls: tls?,
+        ca_file,
+        processed_folder,
     })
 }
 

@@ -39,7 +39,10 @@ pub use credentials::{
 };
 pub use cron::CronExpression;
 pub use dotenv::parse_dotenv;
-pub use email::{EmailAccount, EmailAuth, EmailConfig, ImapConfig, MicrosoftOAuth2, SmtpConfig};
+pub use email::{
+    EmailAccount, EmailAuth, EmailConfig, ImapConfig, MicrosoftOAuth2, SmtpConfig, TlsMode,
+    VerifyMode,
+};
 pub use env_source::{EnvSource, dotenv_files};
 pub use errors::{ConfigError, ConfigErrors};
 pub use load::{LoadedConfig, load, load_str, load_with_env};
