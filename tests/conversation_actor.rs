@@ -60,6 +60,7 @@ fn message(n: u32, sender: &str, body: &str) -> InboundMessage {
         body: body.into(),
         attachments: Vec::new(),
         model_hint: Some(MODEL.into()),
+        reply_refs: Vec::new(),
     }
 }
 

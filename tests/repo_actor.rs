@@ -61,6 +61,7 @@ fn message(n: u32, body: &str) -> InboundMessage {
         body: body.into(),
         attachments: Vec::new(),
         model_hint: Some(MODEL.into()),
+        reply_refs: Vec::new(),
     }
 }
 

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use actix::Addr;
 use airut_actors::channel::{
-    Channel, ChannelError, ChannelFactory, ChannelResult, Listener, Phase, PlanItem, StartedChannel,
+    Channel, ChannelContext, ChannelError, ChannelFactory, ChannelResult, Listener, Phase,
+    PlanItem, StartedChannel,
 };
 use airut_actors::config::{ChannelKind, RepoConfig};
 use airut_actors::intake::{ConversationId, InboundMessage};
@@ -36,6 +37,7 @@ impl ChannelFactory for DirChannelFactory {
         &'a self,
         _repo: &'a RepoConfig,
         intake: Addr<RepoActor>,
+        _context: ChannelContext,
     ) -> BoxFuture<'a, Result<StartedChannel, ChannelError>> {
         let dir = self.dir.clone();
         Box::pin(async move {

@@ -186,5 +186,6 @@ pub fn message(repo_id: &str, key: &str, thread: &str, body: &str) -> InboundMes
         body: body.into(),
         attachments: Vec::new(),
         model_hint: None,
+        reply_refs: Vec::new(),
     }
 }

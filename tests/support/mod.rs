@@ -6,6 +6,7 @@
 pub mod dir_channel;
 pub mod gateway_fixture;
 pub mod git_repo;
+pub mod mail_servers;
 pub mod test_pki;
 pub mod waits;
 

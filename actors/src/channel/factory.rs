@@ -2,6 +2,7 @@
 //! listener (which submits authenticated messages to the repo's actor) and
 //! hands back the outbound half for the repo's conversations.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use actix::Addr;
@@ -9,7 +10,9 @@ use futures_util::future::BoxFuture;
 
 use super::{Channel, ChannelError};
 use crate::config::{ChannelKind, RepoConfig};
+use crate::hub::EventSink;
 use crate::repo::RepoActor;
+use crate::store::Store;
 
 /// A started channel of one repo.
 pub struct StartedChannel {
@@ -26,6 +29,19 @@ pub trait Listener: Send {
     fn stop(self: Box<Self>) -> BoxFuture<'static, ()>;
 }
 
+/// What the gateway gives a channel besides its config.
+#[derive(Clone)]
+pub struct ChannelContext {
+    /// Health changes and rejected messages go here.
+    pub events: EventSink,
+    /// For the channel's own records (email threads, Slack thread map).
+    pub store: Store,
+    /// `<state>/<repo>`: attachments are staged under it.
+    pub repo_dir: PathBuf,
+    /// `dashboard.base_url`, for links in acknowledgements.
+    pub dashboard_url: Option<String>,
+}
+
 pub trait ChannelFactory: Send + Sync {
     /// Starts the channel of `repo`; its listener submits to `intake`
     /// (`crate::repo::Submit`) and acknowledges upstream only after an `Ok`.
@@ -33,6 +49,7 @@ pub trait ChannelFactory: Send + Sync {
         &'a self,
         repo: &'a RepoConfig,
         intake: Addr<RepoActor>,
+        context: ChannelContext,
     ) -> BoxFuture<'a, Result<StartedChannel, ChannelError>>;
 }
 
@@ -45,6 +62,7 @@ impl ChannelFactory for UnavailableChannels {
         &'a self,
         repo: &'a RepoConfig,
         _intake: Addr<RepoActor>,
+        _context: ChannelContext,
     ) -> BoxFuture<'a, Result<StartedChannel, ChannelError>> {
         let kind = if repo.slack.is_some() {
             "slack"

@@ -15,9 +15,9 @@ use std::path::PathBuf;
 use futures_util::future::BoxFuture;
 use thiserror::Error;
 
-use crate::intake::ConversationId;
+use crate::intake::{ConversationId, InboundMessage};
 
-pub use factory::{ChannelFactory, Listener, StartedChannel, UnavailableChannels};
+pub use factory::{ChannelContext, ChannelFactory, Listener, StartedChannel, UnavailableChannels};
 pub use test_channel::{ChannelCall, TestChannel};
 pub use test_factory::TestChannelFactory;
 
@@ -48,6 +48,19 @@ pub type ChannelResult<'a> = BoxFuture<'a, Result<(), ChannelError>>;
 
 /// The outbound side of a channel, per conversation.
 pub trait Channel: Send + Sync {
+    /// The message the next answers of `conversation` respond to (the
+    /// newest of its task): called before the acknowledgement and any
+    /// reply or notice, so a channel can thread them (email: To, subject,
+    /// In-Reply-To, References). Channels that need nothing keep the
+    /// default.
+    fn remember_origin<'a>(
+        &'a self,
+        _conversation: &'a ConversationId,
+        _origin: &'a InboundMessage,
+    ) -> ChannelResult<'a> {
+        Box::pin(async { Ok(()) })
+    }
+
     /// The first message of a new conversation was accepted; `model` is
     /// the model the task will use.
     fn acknowledge<'a>(

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use actix::Addr;
 use futures_util::future::BoxFuture;
 
-use super::{ChannelError, ChannelFactory, StartedChannel, TestChannel};
+use super::{ChannelContext, ChannelError, ChannelFactory, StartedChannel, TestChannel};
 use crate::config::{ChannelKind, RepoConfig};
 use crate::repo::RepoActor;
 
@@ -38,6 +38,7 @@ impl ChannelFactory for TestChannelFactory {
         &'a self,
         repo: &'a RepoConfig,
         _intake: Addr<RepoActor>,
+        _context: ChannelContext,
     ) -> BoxFuture<'a, Result<StartedChannel, ChannelError>> {
         let channel = self.channel(&repo.repo_id);
         Box::pin(async move {

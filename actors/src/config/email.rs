@@ -100,7 +100,12 @@ pub struct MicrosoftOAuth2 {
     pub tenant_id: Secret,
     pub client_id: String,
     pub client_secret: Secret,
+    /// The token service, `https://login.microsoftonline.com` unless set
+    /// (national clouds; tests point it at a local server).
+    pub authority: String,
 }
+
+pub const DEFAULT_OAUTH2_AUTHORITY: &str = "https://login.microsoftonline.com";
 
 const EMAIL_KEYS: &[&str] = &["account", "imap", "smtp", "auth", "microsoft_oauth2"];
 
@@ -345,7 +350,12 @@ fn seconds(secs: f64) -> Duration {
 /// The block counts only when all three values resolve; otherwise it is
 /// ignored (as in the Python Airut), with a warning naming what is missing.
 fn parse_oauth2(field: &Field<'_>, d: &mut Diagnostics) -> Option<MicrosoftOAuth2> {
-    let s = field.section(d, &["tenant_id", "client_id", "client_secret"])?;
+    let s = field.section(d, &["tenant_id", "client_id", "client_secret", "authority"])?;
+    let authority = s
+        .field("authority")
+        .str_or(d, DEFAULT_OAUTH2_AUTHORITY)
+        .trim_end_matches('/')
+        .to_string();
     let tenant_id = s.field("tenant_id").opt_secret(d);
     let client_id = s.field("client_id").opt_str(d);
     let client_secret = s.field("client_secret").opt_secret(d);
@@ -354,6 +364,7 @@ fn parse_oauth2(field: &Field<'_>, d: &mut Diagnostics) -> Option<MicrosoftOAuth
             tenant_id,
             client_id,
             client_secret,
+            authority,
         }),
         (None, None, None) => None,
         (t, c, sec) => {

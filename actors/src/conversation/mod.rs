@@ -173,6 +173,9 @@ impl ConversationActor {
             }
         };
         let messages: Vec<_> = entries.iter().map(|e| e.message.clone()).collect();
+        let Some(origin) = messages.last().cloned() else {
+            return;
+        };
         let request = coalesce(&messages);
         if request.is_blank(self.record.session_id.is_none()) {
             self.fail_without_task(ctx, ids, EMPTY_MESSAGE.to_string());
@@ -273,6 +276,7 @@ impl ConversationActor {
         };
         let work = TaskWork {
             input,
+            origin,
             task,
             messages: ids,
             acknowledge,
@@ -353,9 +357,18 @@ impl ConversationActor {
         if let Err(error) = self.setup.journal.mark_failed(&ids, &reason) {
             warn!(conversation = %self.setup.conversation_id, "journal: {error}");
         }
+        let origin = ids
+            .last()
+            .and_then(|id| self.setup.journal.get(*id).ok().flatten())
+            .map(|entry| entry.message);
         let channel = Arc::clone(&self.setup.channel);
         let conversation = self.setup.conversation_id.clone();
         ctx.spawn(actix::fut::wrap_future::<_, Self>(async move {
+            if let Some(origin) = &origin
+                && let Err(error) = channel.remember_origin(&conversation, origin).await
+            {
+                warn!(%conversation, "channel could not note the message to answer: {error}");
+            }
             if let Err(error) = channel.error_reply(&conversation, &reason).await {
                 warn!(%conversation, "error reply: {error}");
             }

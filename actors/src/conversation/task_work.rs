@@ -14,7 +14,7 @@ use super::INTERRUPTED_NOTICE;
 use super::messages::SessionSeen;
 use crate::channel::{Channel, ChannelError, Phase, PlanItem};
 use crate::hub::{EventSink, GatewayEvent, TaskRef, now_ms};
-use crate::intake::{IntakeError, IntakeId, IntakeJournal};
+use crate::intake::{InboundMessage, IntakeError, IntakeId, IntakeJournal};
 use crate::sandbox::outcome::Outcome;
 use crate::sandbox::stop_handle::StopHandle;
 use crate::sandbox::stream_json::{ClaudeEvent, TodoItem};
@@ -26,6 +26,8 @@ pub const STOPPED_BEFORE_START: &str =
 
 pub(super) struct TaskWork {
     pub input: TaskInput,
+    /// The newest message of the task: what the answers respond to.
+    pub origin: InboundMessage,
     pub task: TaskRef,
     pub messages: Vec<IntakeId>,
     /// Send the "started working" acknowledgement first.
@@ -64,6 +66,7 @@ pub(super) struct WorkResult {
 pub(super) async fn perform(work: TaskWork) -> WorkResult {
     let TaskWork {
         input,
+        origin,
         task,
         messages,
         acknowledge,
@@ -78,6 +81,9 @@ pub(super) async fn perform(work: TaskWork) -> WorkResult {
         session_seen,
     } = work;
     let conversation = task.conversation_id.clone();
+    if let Err(error) = channel.remember_origin(&conversation, &origin).await {
+        warn!(%conversation, "channel could not note the message to answer: {error}");
+    }
     if acknowledge && let Err(error) = channel.acknowledge(&conversation, &input.model).await {
         warn!(%conversation, "acknowledgement: {error}");
     }

@@ -23,7 +23,7 @@ use actix::prelude::*;
 use tokio::sync::Semaphore;
 use tracing::{info, warn};
 
-use crate::channel::{Channel, ChannelFactory, Listener};
+use crate::channel::{Channel, ChannelContext, ChannelFactory, Listener};
 use crate::config::{RepoConfig, ServerConfig};
 use crate::git::{GitMirror, MirrorPolicy};
 use crate::hub::{BootPhase, EventSink, GatewayEvent, RepoStatus, now_ms};
@@ -343,9 +343,15 @@ async fn start_repo(inputs: StartInputs) -> Result<StartedRepo, String> {
     .await?;
     let context = Context::<RepoActor>::new();
     let addr = context.address();
+    let channel_context = ChannelContext {
+        events: settings.events.clone(),
+        store: settings.store.clone(),
+        repo_dir: root.clone(),
+        dashboard_url: settings.config.dashboard.base_url.clone(),
+    };
     let started = settings
         .channels
-        .start(&repo, addr.clone())
+        .start(&repo, addr.clone(), channel_context)
         .await
         .map_err(|e| e.to_string())?;
     let mut task_repo = TaskRepo::from(&repo);

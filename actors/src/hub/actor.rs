@@ -47,6 +47,29 @@ pub struct HubSnapshot {
     pub tasks: Vec<TaskRecord>,
     /// In arrival order.
     pub queued_messages: Vec<QueuedMessage>,
+    /// The newest [`REJECTIONS_IN_SNAPSHOT`] rejected messages, oldest first
+    /// (kept in memory and in the logs only).
+    pub rejections: Vec<RejectedMessage>,
+    /// `"<repo>/<channel>"` → its connection state.
+    pub channels: BTreeMap<String, ChannelState>,
+}
+
+pub const REJECTIONS_IN_SNAPSHOT: usize = 100;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedMessage {
+    pub repo_id: String,
+    pub channel: String,
+    pub sender: String,
+    pub kind: String,
+    pub reason: String,
+    pub at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelState {
+    pub state: String,
+    pub error: Option<String>,
 }
 
 #[derive(Message)]
@@ -69,6 +92,8 @@ pub struct Hub {
     /// By task id.
     tasks: HashMap<String, TaskRecord>,
     queued_messages: Vec<QueuedMessage>,
+    rejections: Vec<RejectedMessage>,
+    channels: BTreeMap<String, ChannelState>,
     events: broadcast::Sender<Arc<GatewayEvent>>,
 }
 
@@ -81,6 +106,8 @@ impl Hub {
             repos: BTreeMap::new(),
             tasks: HashMap::new(),
             queued_messages: Vec::new(),
+            rejections: Vec::new(),
+            channels: BTreeMap::new(),
             events,
         }
     }
@@ -162,6 +189,39 @@ impl Hub {
                     .retain(|m| !messages.contains(&m.intake_id));
                 self.fold_task(event);
             }
+            GatewayEvent::MessageRejected {
+                repo_id,
+                channel,
+                sender,
+                kind,
+                reason,
+                at_ms,
+            } => {
+                self.rejections.push(RejectedMessage {
+                    repo_id: repo_id.clone(),
+                    channel: channel.clone(),
+                    sender: sender.clone(),
+                    kind: kind.clone(),
+                    reason: reason.clone(),
+                    at_ms: *at_ms,
+                });
+                let excess = self.rejections.len().saturating_sub(REJECTIONS_IN_SNAPSHOT);
+                self.rejections.drain(..excess);
+            }
+            GatewayEvent::ChannelHealth {
+                repo_id,
+                channel,
+                state,
+                error,
+            } => {
+                self.channels.insert(
+                    format!("{repo_id}/{channel}"),
+                    ChannelState {
+                        state: state.clone(),
+                        error: error.clone(),
+                    },
+                );
+            }
             GatewayEvent::TaskStarted { .. }
             | GatewayEvent::Claude { .. }
             | GatewayEvent::Plan { .. }
@@ -198,6 +258,8 @@ impl Hub {
             repos: self.repos.clone(),
             tasks,
             queued_messages: self.queued_messages.clone(),
+            rejections: self.rejections.clone(),
+            channels: self.channels.clone(),
         }
     }
 }

@@ -98,6 +98,25 @@ pub enum GatewayEvent {
         replied: bool,
         at_ms: i64,
     },
+    /// A channel dropped an inbound message without a task: the sender
+    /// is never told (so spoofers learn nothing), the operator is.
+    MessageRejected {
+        repo_id: String,
+        channel: String,
+        /// Who the message claimed to be from, as received.
+        sender: String,
+        /// `unauthenticated`, `unauthorized` or `malformed`.
+        kind: String,
+        reason: String,
+        at_ms: i64,
+    },
+    /// A channel's connection state (`connected`, `degraded`, `stopped`).
+    ChannelHealth {
+        repo_id: String,
+        channel: String,
+        state: String,
+        error: Option<String>,
+    },
     /// Housekeeping removed an idle conversation.
     ConversationRemoved {
         repo_id: String,

@@ -8,7 +8,8 @@ mod event;
 mod task_record;
 
 pub use actor::{
-    FINISHED_IN_SNAPSHOT, GetSnapshot, Hub, HubSnapshot, Publish, QueuedMessage, Subscribe, sink,
+    ChannelState, FINISHED_IN_SNAPSHOT, GetSnapshot, Hub, HubSnapshot, Publish, QueuedMessage,
+    REJECTIONS_IN_SNAPSHOT, RejectedMessage, Subscribe, sink,
 };
 pub use event::{BootPhase, GatewayEvent, RepoStatus, TaskRef, now_ms};
 pub use task_record::{INTERRUPTED, TaskRecord, TaskStatus, apply};

@@ -37,6 +37,11 @@ pub struct InboundMessage {
     pub attachments: Vec<Attachment>,
     /// Model asked for by the channel (e.g. `bot+sonnet@…`).
     pub model_hint: Option<String>,
+    /// What the channel needs to answer this very message in its thread
+    /// (email: the `References` chain ending with its Message-ID). Opaque
+    /// to the core.
+    #[serde(default)]
+    pub reply_refs: Vec<String>,
 }
 
 /// Who sent a message: the verified identity and the form shown to humans.

@@ -24,6 +24,7 @@ pub(crate) fn message(dedupe: &str, thread: &str, body: &str) -> InboundMessage 
         body: body.to_string(),
         attachments: Vec::new(),
         model_hint: None,
+        reply_refs: Vec::new(),
     }
 }
 

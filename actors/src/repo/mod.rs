@@ -207,12 +207,7 @@ impl RepoActor {
             self.conversation(conversation)
                 .do_send(NewMessage(entry.id));
         }
-        let running: Vec<IntakeId> = open
-            .interrupted
-            .iter()
-            .filter(|e| mine(e))
-            .map(|e| e.id)
-            .collect();
+        let running: Vec<JournalEntry> = open.interrupted.into_iter().filter(|e| mine(e)).collect();
         if running.is_empty() {
             return;
         }
@@ -270,12 +265,12 @@ impl RepoActor {
                 .do_send(NewMessage(entry.id));
         }
         // one notice per conversation, for all its interrupted messages
-        let mut interrupted: BTreeMap<ConversationId, Vec<IntakeId>> = BTreeMap::new();
+        let mut interrupted: BTreeMap<ConversationId, Vec<JournalEntry>> = BTreeMap::new();
         for entry in own(&repo_id, recovered.interrupted) {
             interrupted
-                .entry(entry.conversation_id)
+                .entry(entry.conversation_id.clone())
                 .or_default()
-                .push(entry.id);
+                .push(entry);
         }
         info!(
             repo = self.settings.repo_id,
@@ -316,10 +311,19 @@ struct NoticeOutcome {
 async fn notify_interrupted(
     channel: Arc<dyn Channel>,
     journal: IntakeJournal,
-    interrupted: BTreeMap<ConversationId, Vec<IntakeId>>,
+    interrupted: BTreeMap<ConversationId, Vec<JournalEntry>>,
 ) -> NoticeOutcome {
     let mut outcome = NoticeOutcome::default();
-    for (conversation, ids) in interrupted {
+    for (conversation, entries) in interrupted {
+        let ids: Vec<IntakeId> = entries.iter().map(|e| e.id).collect();
+        // the answer goes to the newest of the cut-off messages
+        if let Some(newest) = entries.last()
+            && let Err(error) = channel
+                .remember_origin(&conversation, &newest.message)
+                .await
+        {
+            warn!(%conversation, "channel could not note the message to answer: {error}");
+        }
         let marked = match channel.error_reply(&conversation, INTERRUPTED_NOTICE).await {
             Ok(()) => {
                 let journal = journal.clone();
