@@ -348,7 +348,6 @@ fn subject_strips_re_prefixes_and_tags_once() {
 /// fourth byte is inside a character (`Café`, `日本語`). Un-ignore once
 /// ids.rs checks with `rest.get(..4)`.
 #[test]
-#[ignore = "ids::reply_subject panics on a char boundary at byte 4 (ids.rs, not compose)"]
 fn non_ascii_at_subject_start_does_not_panic() {
     assert_eq!(subject_of("Café"), "Re: [ID:abcd1234] Café");
     assert_eq!(subject_of("日本語"), "Re: [ID:abcd1234] 日本語");
