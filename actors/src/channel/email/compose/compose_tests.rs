@@ -344,9 +344,8 @@ fn subject_strips_re_prefixes_and_tags_once() {
     assert!(subject_of("").starts_with("Re: [ID:abcd1234]"));
 }
 
-/// `ids::reply_subject` slices `rest[..4]` by bytes, which panics when the
-/// fourth byte is inside a character (`Café`, `日本語`). Un-ignore once
-/// ids.rs checks with `rest.get(..4)`.
+/// `ids::reply_subject` once sliced `rest[..4]` by bytes, which panicked
+/// when the fourth byte is inside a character (`Café`, `日本語`).
 #[test]
 fn non_ascii_at_subject_start_does_not_panic() {
     assert_eq!(subject_of("Café"), "Re: [ID:abcd1234] Café");
