@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix::{Actor, Addr};
-use airut_actors::channel::TestChannelFactory;
+use airut_actors::channel::{ChannelFactory, TestChannelFactory};
 use airut_actors::config;
 use airut_actors::gateway::{
     Backoff, EnvOverrides, Gateway, GatewaySettings, GetGatewayState, GetRepo,
@@ -98,6 +98,16 @@ impl GatewayFixture {
 
     /// Starts a gateway on `yaml`; Claude Code talks to `model_url`.
     pub fn start(&self, yaml: &str, model_url: &str) -> Addr<Gateway> {
+        self.start_with(yaml, model_url, self.channels.clone())
+    }
+
+    /// As [`GatewayFixture::start`] with the channels of `factory`.
+    pub fn start_with(
+        &self,
+        yaml: &str,
+        model_url: &str,
+        factory: Arc<dyn ChannelFactory>,
+    ) -> Addr<Gateway> {
         let path = self.root.join("airut.yaml");
         std::fs::write(&path, yaml).expect("config");
         let loaded = config::load(&path).unwrap_or_else(|e| panic!("config: {e}"));
@@ -105,7 +115,7 @@ impl GatewayFixture {
             loaded.config,
             self.state_dir(),
             self.store.clone(),
-            self.channels.clone(),
+            factory,
             PathBuf::from(env!("CARGO_BIN_EXE_airut")),
         );
         settings.instance = self.instance.clone();

@@ -142,7 +142,7 @@ impl MailServers {
     /// after `down`.
     pub fn restart_imap(&mut self, down: Duration) {
         if let Some(child) = self.dovecot.take() {
-            terminate(child);
+            stop_dovecot(child);
         }
         std::thread::sleep(down);
         self.start_dovecot();
@@ -185,21 +185,49 @@ impl MailServers {
         files.iter().filter_map(|p| std::fs::read(p).ok()).collect()
     }
 
-    /// Waits until `user`'s INBOX holds at least `n` messages.
-    pub fn wait_inbox(&self, user: &str, n: usize, limit: Duration) -> Vec<Vec<u8>> {
+    /// Waits until `user`'s INBOX holds at least `n` messages (async: the
+    /// gateway under test may run on the same thread).
+    pub async fn wait_inbox(&self, user: &str, n: usize, limit: Duration) -> Vec<Vec<u8>> {
+        self.wait_until(user, limit, |messages| messages.len() >= n)
+            .await
+    }
+
+    /// Waits until `user`'s INBOX satisfies `done`.
+    pub async fn wait_until(
+        &self,
+        user: &str,
+        limit: Duration,
+        done: impl Fn(&[Vec<u8>]) -> bool,
+    ) -> Vec<Vec<u8>> {
         let started = Instant::now();
         loop {
             let messages = self.inbox(user);
-            if messages.len() >= n {
+            if done(&messages) {
                 return messages;
             }
             assert!(
                 started.elapsed() < limit,
-                "{user} has {} message(s), waited for {n}",
+                "{user} has {} message(s); the wait timed out",
                 messages.len()
             );
-            std::thread::sleep(Duration::from_millis(20));
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// The messages in `user`'s `folder` (e.g. the quarantine).
+    pub fn folder(&self, user: &str, folder: &str) -> Vec<Vec<u8>> {
+        let maildir = self
+            .dir
+            .path()
+            .join("home")
+            .join(user)
+            .join("Maildir")
+            .join(format!(".{folder}"));
+        ["new", "cur"]
+            .iter()
+            .flat_map(|sub| std::fs::read_dir(maildir.join(sub)).into_iter().flatten())
+            .filter_map(|e| std::fs::read(e.ok()?.path()).ok())
+            .collect()
     }
 }
 
@@ -224,6 +252,15 @@ fn chown_nobody(path: &Path) {
         .status()
         .expect("chown");
     assert!(status.success());
+}
+
+/// The master and its session processes: a master that dies alone leaves
+/// the logged-in sessions serving.
+fn stop_dovecot(child: Child) {
+    let _ = Command::new("pkill")
+        .args(["-KILL", "-P", &child.id().to_string()])
+        .status();
+    terminate(child);
 }
 
 /// SIGTERM (dovecot's master then stops its login and mail processes),
