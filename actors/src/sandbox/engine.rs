@@ -102,6 +102,17 @@ pub async fn connect(endpoint: &EngineEndpoint) -> Result<Engine, EngineError> {
         return Err(EngineError::UnsupportedUrl(endpoint.url.clone()));
     }
     .map_err(|e| unreachable(e.to_string()))?;
+    if let Some(headers) = super::podman_api::ping_headers(&endpoint.url, PING_TIMEOUT).await
+        && let Some(identity) = identify_from_ping(&headers)
+    {
+        return Ok(Engine {
+            docker,
+            kind: identity.kind,
+            version: identity.version,
+            api_version: identity.api_version,
+            endpoint: endpoint.clone(),
+        });
+    }
     let version = tokio::time::timeout(PING_TIMEOUT, docker.version())
         .await
         .map_err(|_| unreachable(format!("no answer within {}s", PING_TIMEOUT.as_secs())))?
@@ -127,10 +138,93 @@ pub async fn connect(endpoint: &EngineEndpoint) -> Result<Engine, EngineError> {
     })
 }
 
+/// What an engine says about itself in its `/_ping` headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PingIdentity {
+    pub kind: EngineKind,
+    pub version: String,
+    pub api_version: String,
+}
+
+/// `Server: Libpod/4.3.1 (linux)` is Podman, `Server: Docker/24.0.7
+/// (linux)` Docker; `Api-Version` is the compatible API's version.
+/// `None` when the headers do not say.
+pub fn identify_from_ping(headers: &[(String, String)]) -> Option<PingIdentity> {
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let server = header("server")?;
+    let (product, rest) = server.split_once('/')?;
+    let version = rest.split_whitespace().next()?.to_string();
+    let kind = match product.to_ascii_lowercase().as_str() {
+        "libpod" => EngineKind::Podman,
+        "docker" => EngineKind::Docker,
+        _ => return None,
+    };
+    Some(PingIdentity {
+        kind,
+        version,
+        api_version: header("api-version").unwrap_or("unknown").to_string(),
+    })
+}
+
 fn current_uid() -> u32 {
     use std::os::unix::fs::MetadataExt;
     // /proc/self belongs to the process's user: the uid without unsafe libc.
     std::fs::metadata("/proc/self")
         .map(|m| m.uid())
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod ping_tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn podman_and_docker_are_told_apart_by_the_server_header() {
+        let podman = identify_from_ping(&headers(&[
+            ("server", "Libpod/4.3.1 (linux)"),
+            ("api-version", "1.41"),
+            ("libpod-api-version", "4.3.1"),
+        ]));
+        assert_eq!(
+            podman,
+            Some(PingIdentity {
+                kind: EngineKind::Podman,
+                version: "4.3.1".into(),
+                api_version: "1.41".into()
+            })
+        );
+        let docker = identify_from_ping(&headers(&[
+            ("Server", "Docker/24.0.7 (linux)"),
+            ("Api-Version", "1.43"),
+        ]));
+        assert_eq!(
+            docker.map(|d| (d.kind, d.version)),
+            Some((EngineKind::Docker, "24.0.7".into()))
+        );
+    }
+
+    #[test]
+    fn unknown_servers_fall_back_to_the_version_call() {
+        assert_eq!(
+            identify_from_ping(&headers(&[("server", "nginx/1.2")])),
+            None
+        );
+        assert_eq!(
+            identify_from_ping(&headers(&[("api-version", "1.41")])),
+            None
+        );
+        assert_eq!(identify_from_ping(&[]), None);
+    }
 }

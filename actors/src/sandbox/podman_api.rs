@@ -67,6 +67,34 @@ pub async fn wait_exit_code(socket_url: &str, name: &str) -> Option<i64> {
     response.body.trim().parse().ok()
 }
 
+/// The headers of the compatible API's `GET /_ping` (`Server`,
+/// `Api-Version`, `Libpod-Api-Version`): enough to tell Podman from Docker
+/// and their versions in about a millisecond, where `/version` takes
+/// Podman 4.3 some 0.4 s. `None` off a Unix socket or on failure.
+pub async fn ping_headers(socket_url: &str, limit: Duration) -> Option<Vec<(String, String)>> {
+    let socket = socket_url.strip_prefix("unix://")?;
+    let exchange = async {
+        let mut stream = UnixStream::connect(socket).await.ok()?;
+        stream
+            .write_all(b"GET /_ping HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n")
+            .await
+            .ok()?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await.ok()?;
+        let text = String::from_utf8_lossy(&response);
+        let (head, _) = text.split_once("\r\n\r\n")?;
+        let mut lines = head.lines();
+        let status: u16 = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
+        (status == 200).then(|| {
+            lines
+                .filter_map(|line| line.split_once(':'))
+                .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_string()))
+                .collect()
+        })
+    };
+    tokio::time::timeout(limit, exchange).await.ok().flatten()
+}
+
 /// `HTTP/1.1 <status> ...\r\n\r\n<body>`, plain or chunked.
 fn parse_response(response: &[u8]) -> Option<ApiResponse> {
     let text = String::from_utf8_lossy(response);
