@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix::Actor;
-use airut_actors::channel::UnavailableChannels;
+use airut_actors::channel::ProductionChannels;
 use airut_actors::gateway::{Gateway, GatewaySettings, Shutdown};
 use airut_actors::hub::{self, Hub};
 
@@ -68,7 +68,7 @@ async fn serve(config: ServerConfig, state_dir: PathBuf, store: Store) -> Result
         config,
         state_dir,
         store,
-        Arc::new(UnavailableChannels),
+        Arc::new(ProductionChannels),
         airut_binary,
     );
     settings.events = hub::sink(hub.clone());

@@ -53,9 +53,28 @@ pub trait ChannelFactory: Send + Sync {
     ) -> BoxFuture<'a, Result<StartedChannel, ChannelError>>;
 }
 
-/// What `airut run` uses until the email and Slack channels exist: a repo
+/// A channel this build does not have (Slack until it lands): the repo
 /// fails to start with a message saying so, and the others run.
 pub struct UnavailableChannels;
+
+/// What `airut run` uses: the email channel for repos with `email:`;
+/// Slack repos are refused until the Slack channel exists.
+pub struct ProductionChannels;
+
+impl ChannelFactory for ProductionChannels {
+    fn start<'a>(
+        &'a self,
+        repo: &'a RepoConfig,
+        intake: Addr<RepoActor>,
+        context: ChannelContext,
+    ) -> BoxFuture<'a, Result<StartedChannel, ChannelError>> {
+        if repo.email.is_some() {
+            super::email::EmailChannelFactory.start(repo, intake, context)
+        } else {
+            UnavailableChannels.start(repo, intake, context)
+        }
+    }
+}
 
 impl ChannelFactory for UnavailableChannels {
     fn start<'a>(

@@ -17,7 +17,10 @@ use thiserror::Error;
 
 use crate::intake::{ConversationId, InboundMessage};
 
-pub use factory::{ChannelContext, ChannelFactory, Listener, StartedChannel, UnavailableChannels};
+pub use factory::{
+    ChannelContext, ChannelFactory, Listener, ProductionChannels, StartedChannel,
+    UnavailableChannels,
+};
 pub use test_channel::{ChannelCall, TestChannel};
 pub use test_factory::TestChannelFactory;
 

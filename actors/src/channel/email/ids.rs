@@ -77,7 +77,10 @@ pub fn conversation_in_subject(subject: &str) -> Option<ConversationId> {
 /// stripped repeatedly; `[ID:<conv>]` added unless already there.
 pub fn reply_subject(original: &str, conversation: &ConversationId) -> String {
     let mut rest = original.trim_start();
-    while rest.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("re: ")) {
+    while rest
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case("re: "))
+    {
         rest = rest.get(4..).unwrap_or_default().trim_start();
     }
     let tag = format!("[ID:{conversation}]");
