@@ -29,12 +29,17 @@ fn servers() -> MailServers {
 }
 
 fn yaml(url: &str, servers: &MailServers) -> String {
+    yaml_with_imap(url, servers, "")
+}
+
+/// `imap_extra`: more keys of the `imap:` block, each line indented 8.
+fn yaml_with_imap(url: &str, servers: &MailServers, imap_extra: &str) -> String {
     let ca = servers.ca_file.display();
     format!(
         "config_version: 5\nexecution:\n  max_concurrent: 3\n  shutdown_timeout: 10\ndashboard:\n  enabled: false\n\
          repos:\n  alpha:\n    repo_url: {url}\n    model: {MODEL}\n    network:\n      sandbox_enabled: false\n    \
          email:\n      account:\n        username: {AIRUT}\n        from: \"Airut <{AIRUT}>\"\n        password: airut-pw\n      \
-         imap:\n        server: localhost\n        port: {imap}\n        tls: implicit\n        ca_file: {ca}\n      \
+         imap:\n        server: localhost\n        port: {imap}\n        tls: implicit\n        ca_file: {ca}\n{imap_extra}      \
          smtp:\n        server: localhost\n        port: {smtp}\n        tls: starttls\n        ca_file: {ca}\n      \
          auth:\n        authorized_senders: [{ANN}]\n        trusted_authserv_id: mx.test\n    \
          secrets:\n      ANTHROPIC_API_KEY: test-key\n",
@@ -382,6 +387,48 @@ async fn a_burst_is_processed_once_each_and_an_unparseable_mail_is_quarantined()
         1,
         "the unparseable mail is kept aside"
     );
+    gateway.send(Shutdown).await.expect("shutdown");
+}
+
+/// Without IDLE the listener polls; with `processed_folder` handled mail
+/// is moved there instead of being deleted.
+#[actix::test]
+async fn polling_mode_moves_handled_mail_to_the_processed_folder() {
+    let servers = servers();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = upstream(&dir.path().join("up"));
+    let model = ModelServer::start_for_containers(Script::new().turn(Turn::text("Polled.")));
+    let fx = GatewayFixture::new(dir.path());
+    let yaml = yaml_with_imap(
+        &url,
+        &servers,
+        "        use_idle: false\n        poll_interval: 0.2\n        processed_folder: Done\n",
+    );
+    let gateway = fx.start_with(
+        &yaml,
+        &model.container_base_url(),
+        Arc::new(EmailChannelFactory),
+    );
+    live_repo(&gateway, "alpha").await;
+    servers.deliver(
+        AIRUT,
+        &mail(
+            PASS_RESULTS,
+            "Ann <ann@localhost>",
+            "Poll",
+            "<p1@x>",
+            None,
+            "Poll me.",
+        ),
+    );
+    let got = servers.wait_inbox(ANN, 2, WAIT).await;
+    assert!(read(&got[1]).text.starts_with("Polled."));
+    servers
+        .wait_until(AIRUT, WAIT, |inbox| inbox.is_empty())
+        .await;
+    let kept = servers.folder(AIRUT, "Done");
+    assert_eq!(kept.len(), 1);
+    assert!(String::from_utf8_lossy(&kept[0]).contains("Poll me."));
     gateway.send(Shutdown).await.expect("shutdown");
 }
 
