@@ -4,7 +4,6 @@ mod check_report;
 mod cli;
 mod commands;
 mod logging;
-mod web;
 
 use std::process::ExitCode;
 

@@ -17,7 +17,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tracing::{info, warn};
 
 use crate::logging::LogRedaction;
-use crate::web;
+use airut::web;
 
 /// Exit status of `airut run`, documented in `--help` and doc/deployment.md.
 pub enum RunOutcome {
@@ -64,6 +64,7 @@ async fn serve(config: ServerConfig, state_dir: PathBuf, store: Store) -> Result
     let shutdown_timeout = config.execution.shutdown_timeout;
     let repo_count = config.repos.len();
     let dashboard = config.dashboard.clone();
+    let (web_store, web_state_dir) = (store.clone(), state_dir.clone());
     let mut settings = GatewaySettings::new(
         config,
         state_dir,
@@ -80,6 +81,10 @@ async fn serve(config: ServerConfig, state_dir: PathBuf, store: Store) -> Result
             started: std::time::Instant::now(),
             repo_count,
             gateway: gateway.clone(),
+            hub: hub.clone(),
+            store: web_store,
+            state_dir: web_state_dir,
+            auth_token: dashboard.auth_token.clone(),
         };
         let (server, addrs) =
             web::start(&dashboard.host, dashboard.port, state).with_context(|| {

@@ -1,6 +1,9 @@
-//! The HTTP side of the gateway. Until the dashboard lands this serves a
-//! placeholder page plus `/api/health` and `/api/version`, which the CLI and
-//! service checks already rely on.
+//! The HTTP side of the gateway: `/api/health` and `/api/version` (which
+//! the CLI and service checks rely on), the JSON API and WebSocket
+//! (`api/`), and the dashboard pages (`pages/`).
+
+pub mod api;
+pub mod pages;
 
 use actix_web::{App, HttpResponse, HttpServer, dev::Server, http::header, web};
 use airut_actors::gateway::{Gateway, GatewayState, GetGatewayState};
@@ -10,10 +13,20 @@ use serde::Serialize;
 /// What the web layer needs to know about the running gateway.
 #[derive(Clone)]
 pub struct WebState {
+    /// Distinguishes this process from the one before a restart.
     pub instance_id: String,
     pub started: std::time::Instant,
     pub repo_count: usize,
     pub gateway: actix::Addr<Gateway>,
+    /// The live snapshot and event stream.
+    pub hub: actix::Addr<airut_actors::hub::Hub>,
+    /// Task and conversation records (history beyond the hub's snapshot).
+    pub store: airut_actors::store::Store,
+    /// `<state>/<repo>/conversations/<id>/` holds `events.jsonl` and the
+    /// network log.
+    pub state_dir: std::path::PathBuf,
+    /// `dashboard.auth_token`: required on every request when set.
+    pub auth_token: Option<airut_actors::config::Secret>,
 }
 
 #[derive(Serialize)]
@@ -104,9 +117,10 @@ pub fn start(
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
-            .route("/", web::get().to(index))
             .route("/api/version", web::get().to(version))
             .route("/api/health", web::get().to(health))
+            .configure(api::configure)
+            .configure(pages::configure)
     })
     .workers(1)
     .disable_signals()

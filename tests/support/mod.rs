@@ -9,6 +9,7 @@ pub mod git_repo;
 pub mod mail_servers;
 pub mod test_pki;
 pub mod waits;
+pub mod web_fixture;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
