@@ -98,7 +98,7 @@ async fn remove_networks_matching(
     let filters = serde_json::json!({ "label": labels });
     let path = format!(
         "/networks/json?filters={}",
-        percent_encode(&filters.to_string())
+        crate::percent_encoding::encode_component(&filters.to_string())
     );
     let timeout = std::time::Duration::from_secs(30);
     let listed = podman_api::request(&engine.endpoint.url, "GET", &path, None, timeout)
@@ -138,15 +138,4 @@ async fn remove_networks_matching(
         }
     }
     Ok(removed)
-}
-
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

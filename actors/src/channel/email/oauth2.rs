@@ -21,6 +21,7 @@ use super::listener::LoginSource;
 use super::sender::SmtpLogin;
 use super::{MailError, SmtpLoginSource};
 use crate::config::MicrosoftOAuth2;
+use crate::percent_encoding::encode_component;
 
 pub const SCOPE: &str = "https://outlook.office365.com/.default";
 /// A token is replaced this long before it expires.
@@ -56,20 +57,9 @@ pub fn token_request_body(client_id: &str, client_secret: &str, scope: &str) -> 
 fn form_urlencoded<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     pairs
         .into_iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
         .collect::<Vec<_>>()
         .join("&")
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// `access_token` and `expires_in` (seconds) of a token response; the
