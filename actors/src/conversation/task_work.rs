@@ -84,9 +84,19 @@ pub(super) async fn perform(work: TaskWork) -> WorkResult {
     if let Err(error) = channel.remember_origin(&conversation, &origin).await {
         warn!(%conversation, "channel could not note the message to answer: {error}");
     }
-    if acknowledge && let Err(error) = channel.acknowledge(&conversation, &input.model).await {
-        warn!(%conversation, "acknowledgement: {error}");
-    }
+    // The acknowledgement goes out while the task starts (its SMTP round
+    // trip would otherwise delay the container); it is awaited before the
+    // answer so it always arrives first.
+    let acknowledged = acknowledge.then(|| {
+        let channel = Arc::clone(&channel);
+        let conversation = conversation.clone();
+        let model = input.model.clone();
+        tokio::spawn(async move {
+            if let Err(error) = channel.acknowledge(&conversation, &model).await {
+                warn!(%conversation, "acknowledgement: {error}");
+            }
+        })
+    });
     report(&*channel, &task, Phase::Preparing).await;
     // A closed semaphore runs the task unlimited rather than dropping it.
     let permit = match limiter {
@@ -180,6 +190,9 @@ pub(super) async fn perform(work: TaskWork) -> WorkResult {
         Ran::Error(error) => (format!("The task could not run: {error}"), false),
         Ran::StoppedBeforeStart => (STOPPED_BEFORE_START.to_string(), false),
     };
+    if let Some(acknowledged) = acknowledged {
+        let _ = acknowledged.await;
+    }
     // Files the agent left in the outbox go out even when the run failed
     // (gateway.md G15): the text still says what went wrong.
     let delivered = match &ran {

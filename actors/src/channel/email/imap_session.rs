@@ -80,13 +80,23 @@ pub enum ImapLogin {
     },
 }
 
-struct XOAuth2(String);
+/// The XOAUTH2 initial response; a second challenge carries the server's
+/// JSON error, which the protocol answers with an empty line (sending the
+/// token again would only expose it once more).
+struct XOAuth2 {
+    response: String,
+    sent: bool,
+}
 
 impl async_imap::Authenticator for XOAuth2 {
     type Response = String;
 
     fn process(&mut self, _challenge: &[u8]) -> String {
-        self.0.clone()
+        if std::mem::replace(&mut self.sent, true) {
+            String::new()
+        } else {
+            self.response.clone()
+        }
     }
 }
 
@@ -144,7 +154,13 @@ async fn open_inner(
         ImapLogin::OAuth2 { username, token } => {
             let sasl = format!("user={username}\x01auth=Bearer {token}\x01\x01");
             client
-                .authenticate("XOAUTH2", XOAuth2(sasl))
+                .authenticate(
+                    "XOAUTH2",
+                    XOAuth2 {
+                        response: sasl,
+                        sent: false,
+                    },
+                )
                 .await
                 .map_err(|(e, _)| MailError::Login(format!("IMAP XOAUTH2 as {username}: {e}")))?
         }

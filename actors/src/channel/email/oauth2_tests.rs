@@ -170,7 +170,7 @@ fn source(endpoint: &TokenEndpoint) -> TokenSource {
 }
 
 #[tokio::test]
-async fn the_token_is_posted_for_at_the_tenant_path_with_the_client_credentials_form() {
+async fn the_token_is_requested_at_the_tenant_path_with_the_client_credentials_form() {
     let endpoint = TokenEndpoint::start(|n| token_json(n, 3599)).await;
     let token = source(&endpoint).token().await.expect("token");
     assert_eq!(token, "tok-0");
