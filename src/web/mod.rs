@@ -3,9 +3,10 @@
 //! (`api/`), and the dashboard pages (`pages/`).
 
 pub mod api;
+pub mod ids;
 pub mod pages;
 
-use actix_web::{App, HttpResponse, HttpServer, dev::Server, http::header, web};
+use actix_web::{App, HttpResponse, HttpServer, dev::Server, web};
 use airut_actors::gateway::{Gateway, GatewayState, GetGatewayState};
 use airut_actors::hub::{BootPhase, RepoStatus};
 use serde::Serialize;
@@ -65,22 +66,6 @@ fn health_status(state: &GatewayState) -> &'static str {
     }
 }
 
-async fn index(state: web::Data<WebState>) -> HttpResponse {
-    let body = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Airut</title></head>\
-         <body><h1>Airut {}</h1><p>The gateway is running with {} repo{}.</p></body></html>",
-        env!("CARGO_PKG_VERSION"),
-        state.repo_count,
-        if state.repo_count == 1 { "" } else { "s" }
-    );
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'self'"))
-        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .body(body)
-}
-
 async fn version(state: web::Data<WebState>) -> HttpResponse {
     HttpResponse::Ok().json(Version {
         version: env!("CARGO_PKG_VERSION"),
@@ -113,10 +98,21 @@ pub fn start(
     port: u16,
     state: WebState,
 ) -> std::io::Result<(Server, Vec<std::net::SocketAddr>)> {
+    let has_token = state.auth_token.as_ref().is_some_and(|t| !t.is_empty());
+    if !api::security::bind_allowed(host, has_token) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "refusing to serve the dashboard on {host}, which is not a loopback address, \
+                 without dashboard.auth_token"
+            ),
+        ));
+    }
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .wrap(actix_web::middleware::from_fn(api::security::guard))
             .route("/api/version", web::get().to(version))
             .route("/api/health", web::get().to(health))
             .configure(api::configure)

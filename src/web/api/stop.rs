@@ -1,0 +1,83 @@
+//! `POST /api/conversation/{id}/stop[?drop_pending=true]` and
+//! `POST /api/task/{id}/stop`. 200 only when something was stopped or
+//! dropped; 409 when nothing was running, 404 for unknown ids.
+
+use actix::Addr;
+use actix_web::{HttpResponse, web};
+use airut_actors::gateway::GetRepo;
+use airut_actors::hub::TaskStatus;
+use airut_actors::intake::ConversationId;
+use airut_actors::repo::{RepoActor, StopConversation};
+use serde::Deserialize;
+
+use super::ApiError;
+use super::conversations::{find_task, load_conversation, snapshot};
+use super::topics::task_conversation;
+use crate::web::WebState;
+
+#[derive(Debug, Deserialize)]
+pub struct StopQuery {
+    #[serde(default)]
+    drop_pending: bool,
+}
+
+async fn repo(state: &WebState, repo_id: &str) -> Result<Addr<RepoActor>, ApiError> {
+    state
+        .gateway
+        .send(GetRepo(repo_id.to_string()))
+        .await
+        .map_err(|_| ApiError::unavailable("the gateway has stopped"))?
+        .ok_or_else(|| ApiError::conflict(format!("repo {repo_id} is not live")))
+}
+
+async fn stop(
+    state: &WebState,
+    repo_id: &str,
+    conversation_id: ConversationId,
+    drop_pending: bool,
+) -> Result<HttpResponse, ApiError> {
+    let repo = repo(state, repo_id).await?;
+    let result = repo
+        .send(StopConversation {
+            conversation_id,
+            drop_pending,
+        })
+        .await
+        .map_err(|_| ApiError::unavailable("the repo has stopped"))?
+        .unwrap_or_default();
+    if result.stopped_task.is_none() && result.dropped == 0 {
+        return Err(ApiError::conflict("nothing is running"));
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "stopped_task": result.stopped_task,
+        "dropped": result.dropped,
+    })))
+}
+
+pub async fn stop_conversation(
+    state: web::Data<WebState>,
+    id: web::Path<String>,
+    query: web::Query<StopQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, record) = load_conversation(&state.store, &id).await?;
+    stop(&state, &record.repo_id, id, query.drop_pending).await
+}
+
+/// Stops the conversation's running task when that is this task (the
+/// record says queued or running); never drops pending messages.
+pub async fn stop_task(
+    state: web::Data<WebState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(conversation_id) = task_conversation(&id) else {
+        return Err(ApiError::not_found("no such task"));
+    };
+    let snapshot = snapshot(&state).await?;
+    let task = find_task(&snapshot, &state.store, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such task"))?;
+    if task.status == TaskStatus::Finished {
+        return Err(ApiError::conflict("the task has finished"));
+    }
+    stop(&state, &task.task.repo_id, conversation_id, false).await
+}

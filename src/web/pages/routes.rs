@@ -1,0 +1,411 @@
+//! The page handlers: fetch from the hub, the store and the
+//! conversation directory, hand the view models to the templates. Ids
+//! are checked by [`super::ids`] before anything is read; file and store
+//! reads run on the blocking pool.
+
+use actix_web::{HttpResponse, web};
+use airut_actors::conversation::ConversationRecord;
+use airut_actors::hub::{GetSnapshot, HubSnapshot, TaskRecord, now_ms};
+use airut_actors::intake::ConversationId;
+use airut_actors::sandbox::events_log::read_events;
+use airut_actors::task_runner::NETWORK_LOG;
+use askama::Template;
+
+use super::network_view::{self, NetworkFilter};
+use super::overview;
+use super::task_view::{conversation_summary, results_by_task, task_view};
+use super::templates::*;
+use super::{ids, timeline};
+use crate::web::WebState;
+
+/// Timeline items and network rows shown at most (the newest).
+pub const MAX_ROWS: usize = 5_000;
+/// Done tasks listed on a repo page.
+const REPO_TASKS: usize = 50;
+
+fn meta(state: &WebState, title: String, subscribe: String, crumbs: Vec<Crumb>) -> PageMeta {
+    PageMeta {
+        title,
+        instance: state.instance_id.clone(),
+        subscribe,
+        cursor: 0,
+        crumbs,
+    }
+}
+
+/// Security headers on every page: no framing, no sniffing, scripts and
+/// styles from this origin only, never cached (pages are live state).
+fn html(status: actix_web::http::StatusCode, body: askama::Result<String>) -> HttpResponse {
+    match body {
+        Ok(body) => super::secure(HttpResponse::build(status))
+            .content_type("text/html; charset=utf-8")
+            .body(body),
+        Err(err) => {
+            tracing::error!("dashboard template failed: {err}");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("template error")
+        }
+    }
+}
+
+fn ok(body: askama::Result<String>) -> HttpResponse {
+    html(actix_web::http::StatusCode::OK, body)
+}
+
+pub fn not_found(state: &WebState, message: &str) -> HttpResponse {
+    let page = NotFoundPage {
+        page: meta(
+            state,
+            "Not found".into(),
+            String::new(),
+            vec![Crumb::here("Not found")],
+        ),
+        message: message.to_string(),
+    };
+    html(actix_web::http::StatusCode::NOT_FOUND, page.render())
+}
+
+async fn snapshot(state: &WebState) -> Option<HubSnapshot> {
+    state.hub.send(GetSnapshot).await.ok()
+}
+
+pub async fn overview_page(state: web::Data<WebState>) -> HttpResponse {
+    let Some(snapshot) = snapshot(&state).await else {
+        return not_found(&state, "The gateway is stopping.");
+    };
+    let page = OverviewPage {
+        page: meta(&state, "Overview".into(), "state".into(), Vec::new()),
+        view: overview::overview(&snapshot, now_ms()),
+    };
+    ok(page.render())
+}
+
+pub async fn repo_page(state: web::Data<WebState>, path: web::Path<String>) -> HttpResponse {
+    let Some(id) = ids::repo_id(&path) else {
+        return not_found(&state, "No such repository.");
+    };
+    let Some(snapshot) = snapshot(&state).await else {
+        return not_found(&state, "The gateway is stopping.");
+    };
+    let Some(repo) = overview::repo(&snapshot, id) else {
+        return not_found(&state, &format!("No repository {id:?}."));
+    };
+    let now = now_ms();
+    let tasks = snapshot
+        .tasks
+        .iter()
+        .filter(|t| t.task.repo_id == id)
+        .take(REPO_TASKS)
+        .map(|t| overview::card(t, now))
+        .collect();
+    let page = RepoPage {
+        page: meta(
+            &state,
+            format!("Repository {id}"),
+            "state".into(),
+            vec![Crumb::here(id)],
+        ),
+        repo,
+        tasks,
+    };
+    ok(page.render())
+}
+
+/// `<state>/<repo>/conversations/<id>/<file>`; `None` when the repo id
+/// (from a stored record) is not one plain path component.
+fn conversation_file(
+    state: &WebState,
+    repo_id: &str,
+    id: &ConversationId,
+    file: &str,
+) -> Option<std::path::PathBuf> {
+    Some(
+        state
+            .state_dir
+            .join(ids::repo_id(repo_id)?)
+            .join("conversations")
+            .join(id.as_str())
+            .join(file),
+    )
+}
+
+/// What is known about one conversation: its stored record and its
+/// tasks, the hub's live copies replacing the stored ones.
+struct Known {
+    record: Option<ConversationRecord>,
+    tasks: Vec<TaskRecord>,
+}
+
+impl Known {
+    /// Store reads: call on the blocking pool.
+    fn load(state: &WebState, id: &ConversationId, live: Option<&HubSnapshot>) -> Known {
+        let record = ConversationRecord::load(&state.store, id).unwrap_or_else(|err| {
+            tracing::warn!("conversation {id}: unreadable record: {err}");
+            None
+        });
+        let mut tasks = TaskRecord::for_conversation(&state.store, id);
+        let live_tasks = live
+            .into_iter()
+            .flat_map(|s| &s.tasks)
+            .filter(|t| &t.task.conversation_id == id);
+        for live in live_tasks {
+            match tasks
+                .iter_mut()
+                .find(|t| t.task.task_id == live.task.task_id)
+            {
+                Some(stored) => *stored = live.clone(),
+                None => tasks.push(live.clone()),
+            }
+        }
+        Known { record, tasks }
+    }
+
+    fn exists(&self) -> bool {
+        self.record.is_some() || !self.tasks.is_empty()
+    }
+
+    fn repo_id(&self) -> Option<&str> {
+        let repo = match &self.record {
+            Some(record) => record.repo_id.as_str(),
+            None => self.tasks.last()?.task.repo_id.as_str(),
+        };
+        ids::repo_id(repo)
+    }
+
+    fn file(
+        &self,
+        state: &WebState,
+        id: &ConversationId,
+        file: &str,
+    ) -> Option<std::path::PathBuf> {
+        conversation_file(state, self.repo_id()?, id, file)
+    }
+}
+
+fn conversation_crumbs(repo: Option<&str>, id: &str, here: Option<&str>) -> Vec<Crumb> {
+    let mut crumbs = Vec::new();
+    if let Some(repo) = repo {
+        crumbs.push(Crumb::link(format!("/repo/{repo}"), repo));
+    }
+    let label = format!("Conversation {id}");
+    match here {
+        Some(here) => {
+            crumbs.push(Crumb::link(format!("/conversation/{id}"), label));
+            crumbs.push(Crumb::here(here));
+        }
+        None => crumbs.push(Crumb::here(label)),
+    }
+    crumbs
+}
+
+pub async fn conversation_page(
+    state: web::Data<WebState>,
+    path: web::Path<String>,
+) -> HttpResponse {
+    let Some(id) = ids::conversation_id(&path) else {
+        return not_found(&state, "Conversation ids are 8 hex digits.");
+    };
+    let live = snapshot(&state).await;
+    let loaded = {
+        let (state, id) = (state.clone(), id.clone());
+        web::block(move || {
+            let stored = Known::load(&state, &id, live.as_ref());
+            let events = stored
+                .file(&state, &id, "events.jsonl")
+                .map(|path| read_events(&path).unwrap_or_default())
+                .unwrap_or_default();
+            (stored, events)
+        })
+        .await
+    };
+    let Ok((stored, events)) = loaded else {
+        return not_found(&state, "The gateway is stopping.");
+    };
+    if !stored.exists() {
+        return not_found(&state, &format!("No conversation {id}."));
+    }
+    let results = results_by_task(&events);
+    let tasks = stored
+        .tasks
+        .iter()
+        .map(|t| task_view(t, results.get(&t.task.task_id)))
+        .collect();
+    let summary = conversation_summary(id.as_str(), stored.record.as_ref(), &stored.tasks);
+    let page = ConversationPage {
+        page: meta(
+            &state,
+            summary.title.clone(),
+            format!("conversation:{id}"),
+            conversation_crumbs(stored.repo_id(), id.as_str(), None),
+        ),
+        id: id.to_string(),
+        summary,
+        tasks,
+    };
+    ok(page.render())
+}
+
+pub async fn task_page(state: web::Data<WebState>, path: web::Path<String>) -> HttpResponse {
+    let Some((conversation, task_id)) = ids::task_id(&path) else {
+        return not_found(&state, "Task ids are <conversation>-<n>.");
+    };
+    let task_id = task_id.to_string();
+    let live = snapshot(&state)
+        .await
+        .and_then(|s| s.tasks.into_iter().find(|t| t.task.task_id == task_id));
+    let loaded = {
+        let (state, task_id) = (state.clone(), task_id.clone());
+        web::block(move || {
+            let record = match live {
+                Some(live) => Some(live),
+                None => TaskRecord::load(&state.store, &task_id).ok().flatten(),
+            };
+            let record = record?;
+            let events =
+                conversation_file(&state, &record.task.repo_id, &conversation, "events.jsonl")
+                    .map(|path| read_events(&path).unwrap_or_default())
+                    .unwrap_or_default();
+            Some((record, events))
+        })
+        .await
+    };
+    let Ok(Some((record, events))) = loaded else {
+        return not_found(&state, &format!("No task {task_id}."));
+    };
+    let results = results_by_task(&events);
+    let view = task_view(&record, results.get(&task_id));
+    let conversation_id = view.conversation_id.clone();
+    let mut crumbs = conversation_crumbs(Some(&view.repo_id), &conversation_id, None);
+    if let Some(last) = crumbs.last_mut() {
+        last.href = format!("/conversation/{conversation_id}");
+    }
+    crumbs.push(Crumb::here(format!("Task {task_id}")));
+    let page = TaskPage {
+        page: meta(
+            &state,
+            format!("Task {task_id}"),
+            format!("task:{task_id}"),
+            crumbs,
+        ),
+        task: view,
+    };
+    ok(page.render())
+}
+
+#[derive(serde::Deserialize)]
+pub struct ActionsQuery {
+    #[serde(default)]
+    task: Option<String>,
+}
+
+pub async fn actions_page(
+    state: web::Data<WebState>,
+    path: web::Path<String>,
+    query: web::Query<ActionsQuery>,
+) -> HttpResponse {
+    let Some(id) = ids::conversation_id(&path) else {
+        return not_found(&state, "Conversation ids are 8 hex digits.");
+    };
+    let task_filter = match query.task.as_deref().filter(|t| !t.is_empty()) {
+        None => String::new(),
+        Some(task) => match ids::task_id(task) {
+            Some((conversation, task)) if conversation == id => task.to_string(),
+            _ => return not_found(&state, "No such task in this conversation."),
+        },
+    };
+    let live = snapshot(&state).await;
+    let loaded = {
+        let (state, id) = (state.clone(), id.clone());
+        web::block(move || {
+            let stored = Known::load(&state, &id, live.as_ref());
+            let events = stored
+                .file(&state, &id, "events.jsonl")
+                .map(|path| read_events(&path).unwrap_or_default())
+                .unwrap_or_default();
+            (stored, events)
+        })
+        .await
+    };
+    let Ok((stored, mut events)) = loaded else {
+        return not_found(&state, "The gateway is stopping.");
+    };
+    if !stored.exists() {
+        return not_found(&state, &format!("No conversation {id}."));
+    }
+    let cursor = events.len();
+    if !task_filter.is_empty() {
+        events.retain(|e| e.task_id == task_filter);
+    }
+    let mut items = timeline::build(&events);
+    let skipped = items.len().saturating_sub(MAX_ROWS);
+    items.drain(..skipped);
+    let mut meta = meta(
+        &state,
+        format!("Actions · {id}"),
+        format!("conversation:{id} events:{id}"),
+        conversation_crumbs(stored.repo_id(), id.as_str(), Some("Actions")),
+    );
+    meta.cursor = cursor;
+    let page = ActionsPage {
+        page: meta,
+        id: id.to_string(),
+        task_filter,
+        items,
+        skipped,
+    };
+    ok(page.render())
+}
+
+pub async fn network_page(
+    state: web::Data<WebState>,
+    path: web::Path<String>,
+    query: web::Query<NetworkFilter>,
+) -> HttpResponse {
+    let Some(id) = ids::conversation_id(&path) else {
+        return not_found(&state, "Conversation ids are 8 hex digits.");
+    };
+    let filter = query.into_inner();
+    let live = snapshot(&state).await;
+    let loaded = {
+        let (state, id) = (state.clone(), id.clone());
+        web::block(move || {
+            let stored = Known::load(&state, &id, live.as_ref());
+            let text = stored
+                .file(&state, &id, NETWORK_LOG)
+                .and_then(|path| std::fs::read(path).ok())
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                .unwrap_or_default();
+            (stored, network_view::rows(&text))
+        })
+        .await
+    };
+    let Ok((stored, rows)) = loaded else {
+        return not_found(&state, "The gateway is stopping.");
+    };
+    if !stored.exists() {
+        return not_found(&state, &format!("No conversation {id}."));
+    }
+    let total = rows.len();
+    let mut rows = network_view::filtered(rows, &filter);
+    let shown = rows.len();
+    let skipped = rows.len().saturating_sub(MAX_ROWS);
+    rows.drain(..skipped);
+    let page = NetworkPage {
+        page: meta(
+            &state,
+            format!("Network · {id}"),
+            format!("conversation:{id}"),
+            conversation_crumbs(stored.repo_id(), id.as_str(), Some("Network")),
+        ),
+        id: id.to_string(),
+        filtered: filter.is_active(),
+        only: filter.only.unwrap_or_default(),
+        host: filter.host.unwrap_or_default(),
+        rows,
+        total,
+        shown,
+        skipped,
+    };
+    ok(page.render())
+}
