@@ -111,24 +111,19 @@ impl ConversationActor {
     /// are not.
     pub fn new(setup: ConversationSetup) -> ConversationActor {
         let id = &setup.conversation_id;
+        let fresh = || ConversationRecord {
+            repo_id: setup.repo_id.clone(),
+            channel: setup.channel_kind.as_str().to_string(),
+            created_at_ms: now_ms(),
+            last_activity_ms: now_ms(),
+            ..ConversationRecord::default()
+        };
         let record = match ConversationRecord::load(&setup.env.store, id) {
             Ok(Some(record)) => record,
-            Ok(None) => ConversationRecord {
-                repo_id: setup.repo_id.clone(),
-                channel: setup.channel_kind.as_str().to_string(),
-                created_at_ms: now_ms(),
-                last_activity_ms: now_ms(),
-                ..ConversationRecord::default()
-            },
+            Ok(None) => fresh(),
             Err(error) => {
                 warn!(conversation = %id, "conversation record unreadable, starting afresh: {error}");
-                ConversationRecord {
-                    repo_id: setup.repo_id.clone(),
-                    channel: setup.channel_kind.as_str().to_string(),
-                    created_at_ms: now_ms(),
-                    last_activity_ms: now_ms(),
-                    ..ConversationRecord::default()
-                }
+                fresh()
             }
         };
         ConversationActor {
