@@ -129,6 +129,7 @@ async fn main() {
                 timeout: Some(Duration::from_secs(60)),
                 stop: StopHandle::new(),
                 stop_grace: Duration::ZERO,
+                remove_in_background: false,
             },
             |_, _| {},
         )

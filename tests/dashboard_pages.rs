@@ -9,6 +9,7 @@ mod support;
 use std::time::Duration;
 
 use actix::{Actor, Addr};
+use airut_actors::channel::ChannelCall;
 use airut_actors::gateway::Shutdown;
 use airut_actors::hub::Hub;
 use airut_actors::intake::{ConversationId, Recorded};
@@ -249,6 +250,156 @@ async fn every_page_renders_a_finished_task_and_escapes_the_agent() {
         unknown.header("content-type"),
         Some("text/html; charset=utf-8")
     );
+
+    web.handle.stop(false).await;
+    gateway.send(Shutdown).await.expect("shutdown");
+}
+
+/// One HTTP/1.0 POST with an empty body and `headers`.
+async fn post(base: &str, path: &str, headers: &[(&str, &str)]) -> Response {
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let mut request = format!("POST {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Length: 0\r\n");
+    for (key, value) in headers {
+        request.push_str(&format!("{key}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut raw))
+        .await
+        .expect("response in time")
+        .expect("read");
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    Response {
+        status: head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0),
+        head: head.to_string(),
+        body: body.to_string(),
+    }
+}
+
+#[actix::test]
+async fn the_stop_form_stops_the_task_and_drops_follow_ups() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let url = upstream(&root.join("up"));
+    let slow = ModelServer::start_for_containers(
+        Script::new().turn(Turn::text("Too late.").delay(Duration::from_secs(120))),
+    );
+    let mut fx = GatewayFixture::new(root);
+    let hub = Hub::new(fx.store.clone()).start();
+    fx.hub = Some(hub.clone());
+    let gateway = fx.start(
+        &config_yaml(&[("alpha", &url)], 2, 30),
+        &slow.container_base_url(),
+    );
+    let web = start_web(&fx, &gateway, &hub, None);
+    let repo = live_repo(&gateway, "alpha").await;
+    let conversation = submit(&repo, "p1", "Take long.").await;
+    let task_id = format!("{conversation}-1");
+    let waited = tokio::time::Instant::now();
+    while slow.main_requests().is_empty() {
+        assert!(
+            waited.elapsed() < Duration::from_secs(120),
+            "no model request"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A follow-up in the same thread waits behind the running task.
+    let follow_up = repo
+        .send(Submit(message("alpha", "p2", "t-p1", "And then this.")))
+        .await
+        .expect("repo")
+        .expect("journaled");
+    assert!(
+        matches!(&follow_up, Recorded::Accepted { conversation_id, .. } if *conversation_id == conversation),
+        "{follow_up:?}"
+    );
+
+    let form = format!("action=\"/conversation/{conversation}/stop\"");
+    let drop_form = format!("action=\"/conversation/{conversation}/stop?drop_pending=true\"");
+    let waited = tokio::time::Instant::now();
+    loop {
+        let body = page(&web.base, &format!("/conversation/{conversation}")).await;
+        if body.contains(&form) && body.contains(&drop_form) {
+            assert!(body.contains("drop 1 queued follow-up<"), "{body}");
+            break;
+        }
+        assert!(waited.elapsed() < Duration::from_secs(30), "{body}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let task = page(&web.base, &format!("/task/{task_id}")).await;
+    assert!(
+        task.contains(&format!(
+            "action=\"/conversation/{conversation}/stop?task={task_id}\""
+        )),
+        "{task}"
+    );
+
+    // same-origin only; unknown, malformed and foreign ids are 404s
+    let path = format!("/conversation/{conversation}/stop?drop_pending=true&task={task_id}");
+    assert_eq!(post(&web.base, &path, &[]).await.status, 403);
+    let origin = [("Origin", web.base.as_str())];
+    for bad in [
+        "/conversation/00000000/stop".to_string(),
+        "/conversation/..%2f..%2fetc/stop".to_string(),
+        format!("/conversation/{conversation}/stop?task=00000000-1"),
+        format!("/conversation/{conversation}/stop?task=..%2fx"),
+    ] {
+        let response = post(&web.base, &bad, &origin).await;
+        assert_eq!(response.status, 404, "{bad}: {}", response.body);
+    }
+
+    let stopped = post(&web.base, &path, &origin).await;
+    assert_eq!(stopped.status, 303, "{}", stopped.body);
+    assert_eq!(
+        stopped.header("location"),
+        Some(format!("/task/{task_id}").as_str())
+    );
+    let stopped_reply = |c: &ChannelCall| matches!(c, ChannelCall::ErrorReply { text, .. } if text.contains("stopped on request"));
+    let dropped_reply = |c: &ChannelCall| matches!(c, ChannelCall::ErrorReply { text, .. } if text.contains("dropped on request"));
+    let calls = fx
+        .channels
+        .channel("alpha")
+        .wait_for(Duration::from_secs(60), |calls| {
+            calls.iter().any(stopped_reply) && calls.iter().any(dropped_reply)
+        })
+        .await;
+    assert!(
+        calls.iter().any(stopped_reply) && calls.iter().any(dropped_reply),
+        "{calls:#?}"
+    );
+    let waited = tokio::time::Instant::now();
+    loop {
+        let body = page(&web.base, &format!("/conversation/{conversation}")).await;
+        if body.contains("stopped") && !body.contains(&form) {
+            assert!(
+                !body.contains(&format!("{conversation}-2")),
+                "dropped: {body}"
+            );
+            break;
+        }
+        assert!(waited.elapsed() < Duration::from_secs(30), "{body}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Nothing left to stop: still a redirect, back to the conversation.
+    let again = post(
+        &web.base,
+        &format!("/conversation/{conversation}/stop"),
+        &origin,
+    )
+    .await;
+    assert_eq!(again.status, 303, "{}", again.body);
+    assert_eq!(
+        again.header("location"),
+        Some(format!("/conversation/{conversation}").as_str())
+    );
+    assert_eq!(slow.main_requests().len(), 1, "the follow-up never ran");
 
     web.handle.stop(false).await;
     gateway.send(Shutdown).await.expect("shutdown");

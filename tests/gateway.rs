@@ -430,32 +430,43 @@ async fn housekeeping_removes_only_conversations_idle_too_long() {
     gateway.send(Shutdown).await.expect("shutdown");
 }
 
-/// Nothing labelled with the gateway's instance remains in the engine.
+/// Nothing labelled with the gateway's instance remains in the engine
+/// (exited containers and proxies are removed in the background: within a
+/// few seconds).
 async fn assert_leftovers_gone(instance: &str) {
     let engine = support::engine().await;
     let names = airut_actors::sandbox::names::Names::new(instance);
-    let containers = engine
-        .docker
-        .list_containers(Some(
-            bollard::query_parameters::ListContainersOptionsBuilder::new()
-                .all(true)
-                .filters(&names.instance_filter())
-                .build(),
-        ))
-        .await
-        .expect("containers");
-    assert!(containers.is_empty(), "{containers:#?}");
-    let networks = engine
-        .docker
-        .list_networks(None::<bollard::query_parameters::ListNetworksOptions>)
-        .await
-        .expect("networks");
-    let ours: Vec<_> = networks
-        .iter()
-        .filter_map(|n| n.name.clone())
-        .filter(|n| n.contains(names.instance()))
-        .collect();
-    assert!(ours.is_empty(), "{ours:?}");
+    let waited = tokio::time::Instant::now();
+    loop {
+        let containers = engine
+            .docker
+            .list_containers(Some(
+                bollard::query_parameters::ListContainersOptionsBuilder::new()
+                    .all(true)
+                    .filters(&names.instance_filter())
+                    .build(),
+            ))
+            .await
+            .expect("containers");
+        let networks = engine
+            .docker
+            .list_networks(None::<bollard::query_parameters::ListNetworksOptions>)
+            .await
+            .expect("networks");
+        let ours: Vec<_> = networks
+            .iter()
+            .filter_map(|n| n.name.clone())
+            .filter(|n| n.contains(names.instance()))
+            .collect();
+        if containers.is_empty() && ours.is_empty() {
+            return;
+        }
+        assert!(
+            waited.elapsed() < Duration::from_secs(30),
+            "left behind: {containers:#?} {ours:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// The most tasks running at once, by the TaskStarted/TaskFinished events.

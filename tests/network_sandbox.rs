@@ -328,6 +328,7 @@ async fn allowed_traffic_works_and_every_bypass_is_blocked() {
             timeout: Some(Duration::from_secs(300)),
             stop: StopHandle::new(),
             stop_grace: Duration::ZERO,
+            remove_in_background: false,
         },
         |_, line| {
             if let Some(rest) = line.strip_prefix("RESULT ") {

@@ -316,6 +316,8 @@ async fn stop_ends_the_run_with_the_stopped_outcome() {
     assert_no_task_containers(&fx).await;
 }
 
+/// The exited container is removed in the background (the answer does not
+/// wait for it): gone within a few seconds.
 async fn assert_no_task_containers(fx: &Fixture) {
     let options = bollard::query_parameters::ListContainersOptionsBuilder::new()
         .all(true)
@@ -324,11 +326,21 @@ async fn assert_no_task_containers(fx: &Fixture) {
             vec![format!("airut.conversation={}", fx.conversation)],
         )]))
         .build();
-    let left = fx
-        .engine
-        .docker
-        .list_containers(Some(options))
-        .await
-        .expect("list");
-    assert!(left.is_empty(), "containers left behind: {left:?}");
+    let waited = std::time::Instant::now();
+    loop {
+        let left = fx
+            .engine
+            .docker
+            .list_containers(Some(options.clone()))
+            .await
+            .expect("list");
+        if left.is_empty() {
+            return;
+        }
+        assert!(
+            waited.elapsed() < std::time::Duration::from_secs(30),
+            "containers left behind: {left:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

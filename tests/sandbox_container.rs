@@ -75,6 +75,7 @@ fn options() -> RunOptions<'static> {
         timeout: Some(Duration::from_secs(60)),
         stop: StopHandle::new(),
         stop_grace: Duration::ZERO,
+        remove_in_background: false,
     }
 }
 
@@ -322,6 +323,7 @@ async fn graceful_stop_lets_the_command_handle_sigterm() {
         RunOptions {
             stop,
             stop_grace: Duration::from_secs(10),
+            remove_in_background: false,
             ..options()
         },
         |_, line| {
@@ -359,6 +361,7 @@ async fn graceful_stop_kills_after_the_grace_period() {
         RunOptions {
             stop,
             stop_grace: Duration::from_secs(1),
+            remove_in_background: false,
             ..options()
         },
         |_, _| {

@@ -352,6 +352,12 @@ impl ConversationActor {
         if let Err(error) = self.setup.journal.mark_failed(&ids, &reason) {
             warn!(conversation = %self.setup.conversation_id, "journal: {error}");
         }
+        self.setup.events.publish(GatewayEvent::MessagesClosed {
+            repo_id: self.setup.repo_id.clone(),
+            conversation_id: self.setup.conversation_id.clone(),
+            intake_ids: ids.clone(),
+            reason: reason.clone(),
+        });
         let origin = ids
             .last()
             .and_then(|id| self.setup.journal.get(*id).ok().flatten())

@@ -189,6 +189,10 @@ impl Hub {
                     .retain(|m| !messages.contains(&m.intake_id));
                 self.fold_task(event);
             }
+            GatewayEvent::MessagesClosed { intake_ids, .. } => {
+                self.queued_messages
+                    .retain(|m| !intake_ids.contains(&m.intake_id));
+            }
             GatewayEvent::MessageRejected {
                 repo_id,
                 channel,

@@ -351,3 +351,38 @@ async fn sink_publishes_to_the_hub() {
     // Mailbox order: the snapshot request is handled after the publish.
     assert_eq!(snapshot(&hub).await.boot, BootPhase::Repos);
 }
+
+#[actix::test]
+async fn messages_closed_without_a_task_leave_the_queue() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("store");
+    let hub = Hub::new(store).start();
+    let conversation = ConversationId::parse("0a1b2c3d").expect("id");
+    for n in [1, 2] {
+        hub.send(Publish(GatewayEvent::MessageQueued {
+            repo_id: "alpha".into(),
+            conversation_id: conversation.clone(),
+            intake_id: IntakeId(n),
+            sender: "Ann".into(),
+            title: None,
+            at_ms: 1,
+        }))
+        .await
+        .expect("publish");
+    }
+    hub.send(Publish(GatewayEvent::MessagesClosed {
+        repo_id: "alpha".into(),
+        conversation_id: conversation,
+        intake_ids: vec![IntakeId(2)],
+        reason: "dropped".into(),
+    }))
+    .await
+    .expect("publish");
+    let snapshot = hub.send(GetSnapshot).await.expect("snapshot");
+    let left: Vec<IntakeId> = snapshot
+        .queued_messages
+        .iter()
+        .map(|m| m.intake_id)
+        .collect();
+    assert_eq!(left, vec![IntakeId(1)]);
+}

@@ -98,6 +98,14 @@ pub enum GatewayEvent {
         replied: bool,
         at_ms: i64,
     },
+    /// Journaled messages that ended without a task (empty, unreadable, or
+    /// dropped by a stop); their senders got an error reply.
+    MessagesClosed {
+        repo_id: String,
+        conversation_id: ConversationId,
+        intake_ids: Vec<IntakeId>,
+        reason: String,
+    },
     /// A channel dropped an inbound message without a task: the sender
     /// is never told (so spoofers learn nothing), the operator is.
     MessageRejected {

@@ -171,6 +171,7 @@ pub async fn run_agent_task(
                 timeout: Some(request.timeout),
                 stop,
                 stop_grace: Duration::ZERO,
+                remove_in_background: true,
             },
             |stream, line| match (stream, parse_line(&line)) {
                 (Stream::Stdout, Some(event)) => {

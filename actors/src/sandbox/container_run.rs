@@ -60,6 +60,11 @@ pub struct RunOptions<'a> {
     /// On stop, SIGTERM first and SIGKILL after this long (zero: SIGKILL
     /// at once). A timeout always kills at once.
     pub stop_grace: Duration,
+    /// Remove the exited container in the background instead of before
+    /// returning: the gateway answers the user meanwhile (about 0.3 s
+    /// sooner). A process that exits right after the run (the CLI) must
+    /// not, or the container would outlive it.
+    pub remove_in_background: bool,
 }
 
 /// Where output goes: whole lines (stream-json) or raw chunks (a CI
@@ -249,7 +254,12 @@ async fn run(
         })
     }
     .await;
-    remove(engine, name).await;
+    if options.remove_in_background {
+        let (engine, name) = (engine.clone(), name.to_string());
+        tokio::spawn(async move { remove(&engine, &name).await });
+    } else {
+        remove(engine, name).await;
+    }
     result
 }
 

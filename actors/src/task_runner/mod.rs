@@ -274,8 +274,11 @@ pub async fn run_task(
             extra_mounts,
         };
         let ran = run_with_recovery(env, input, base, stop, &mut on_event).await;
+        // The proxy goes in the background like the task container: the
+        // answer does not wait for it (a shutdown or the next start removes
+        // whatever is left).
         if let Some((network, session)) = session {
-            close(&network, session).await;
+            tokio::spawn(async move { close(&network, session).await });
         }
         let (result, final_prompt, recovered) = ran?;
 

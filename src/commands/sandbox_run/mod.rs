@@ -125,6 +125,7 @@ async fn execute(args: SandboxRunArgs) -> Result<u8, String> {
         timeout: timeout.map(Duration::from_secs),
         stop,
         stop_grace: STOP_GRACE,
+        remove_in_background: false,
     };
     let exit = run_container_raw(&engine, &spec, options, |stream, bytes| {
         // Unbuffered pass-through: CI logs show output as it happens.

@@ -5,7 +5,7 @@ mod conversations;
 pub mod files;
 pub mod security;
 mod state;
-mod stop;
+pub(crate) mod stop;
 pub mod topics;
 mod watch;
 mod ws;

@@ -4,6 +4,7 @@
 
 use actix::Addr;
 use actix_web::{HttpResponse, web};
+use airut_actors::conversation::StopResult;
 use airut_actors::gateway::GetRepo;
 use airut_actors::hub::TaskStatus;
 use airut_actors::intake::ConversationId;
@@ -30,21 +31,32 @@ async fn repo(state: &WebState, repo_id: &str) -> Result<Addr<RepoActor>, ApiErr
         .ok_or_else(|| ApiError::conflict(format!("repo {repo_id} is not live")))
 }
 
-async fn stop(
+/// Sends the conversation's repo a `StopConversation` (the API and the
+/// pages' stop form both go through here).
+pub(crate) async fn send_stop(
     state: &WebState,
     repo_id: &str,
     conversation_id: ConversationId,
     drop_pending: bool,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<StopResult, ApiError> {
     let repo = repo(state, repo_id).await?;
-    let result = repo
+    Ok(repo
         .send(StopConversation {
             conversation_id,
             drop_pending,
         })
         .await
         .map_err(|_| ApiError::unavailable("the repo has stopped"))?
-        .unwrap_or_default();
+        .unwrap_or_default())
+}
+
+async fn stop(
+    state: &WebState,
+    repo_id: &str,
+    conversation_id: ConversationId,
+    drop_pending: bool,
+) -> Result<HttpResponse, ApiError> {
+    let result = send_stop(state, repo_id, conversation_id, drop_pending).await?;
     if result.stopped_task.is_none() && result.dropped == 0 {
         return Err(ApiError::conflict("nothing is running"));
     }

@@ -66,6 +66,9 @@ pub fn conversation_of(event: &GatewayEvent) -> Option<&ConversationId> {
         }
         | GatewayEvent::ConversationRemoved {
             conversation_id, ..
+        }
+        | GatewayEvent::MessagesClosed {
+            conversation_id, ..
         } => Some(conversation_id),
         other => other.task().map(|t| &t.conversation_id),
     }

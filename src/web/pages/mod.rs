@@ -26,6 +26,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(routes::conversation_page),
         )
         .route(
+            "/conversation/{id}/stop",
+            web::post().to(routes::stop_conversation),
+        )
+        .route(
             "/conversation/{id}/actions",
             web::get().to(routes::actions_page),
         )

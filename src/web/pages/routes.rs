@@ -5,7 +5,7 @@
 
 use actix_web::{HttpResponse, web};
 use airut_actors::conversation::ConversationRecord;
-use airut_actors::hub::{GetSnapshot, HubSnapshot, TaskRecord, now_ms};
+use airut_actors::hub::{GetSnapshot, HubSnapshot, TaskRecord, TaskStatus, now_ms};
 use airut_actors::intake::ConversationId;
 use airut_actors::sandbox::events_log::read_events;
 use airut_actors::task_runner::NETWORK_LOG;
@@ -207,6 +207,7 @@ pub async fn conversation_page(
         return not_found(&state, "Conversation ids are 8 hex digits.");
     };
     let live = snapshot(&state).await;
+    let live_pending = live.as_ref().map_or(0, |s| queued_messages(s, &id));
     let loaded = {
         let (state, id) = (state.clone(), id.clone());
         web::block(move || {
@@ -232,6 +233,7 @@ pub async fn conversation_page(
         .map(|t| task_view(t, results.get(&t.task.task_id)))
         .collect();
     let summary = conversation_summary(id.as_str(), stored.record.as_ref(), &stored.tasks);
+    let stop = stop_control(&id, &stored.tasks, live_pending, "");
     let page = ConversationPage {
         page: meta(
             &state,
@@ -242,6 +244,7 @@ pub async fn conversation_page(
         id: id.to_string(),
         summary,
         tasks,
+        stop,
     };
     ok(page.render())
 }
@@ -251,11 +254,21 @@ pub async fn task_page(state: web::Data<WebState>, path: web::Path<String>) -> H
         return not_found(&state, "Task ids are <conversation>-<n>.");
     };
     let task_id = task_id.to_string();
-    let live = snapshot(&state)
-        .await
-        .and_then(|s| s.tasks.into_iter().find(|t| t.task.task_id == task_id));
+    let snapshot = snapshot(&state).await;
+    let (live_pending, conversation_tasks) = match &snapshot {
+        Some(s) => (
+            queued_messages(s, &conversation),
+            s.tasks
+                .iter()
+                .filter(|t| t.task.conversation_id == conversation)
+                .cloned()
+                .collect(),
+        ),
+        None => (0, Vec::new()),
+    };
+    let live = snapshot.and_then(|s| s.tasks.into_iter().find(|t| t.task.task_id == task_id));
     let loaded = {
-        let (state, task_id) = (state.clone(), task_id.clone());
+        let (state, task_id, conversation) = (state.clone(), task_id.clone(), conversation.clone());
         web::block(move || {
             let record = match live {
                 Some(live) => Some(live),
@@ -275,6 +288,11 @@ pub async fn task_page(state: web::Data<WebState>, path: web::Path<String>) -> H
     };
     let results = results_by_task(&events);
     let view = task_view(&record, results.get(&task_id));
+    let stop = if record.status == TaskStatus::Finished {
+        StopControl::default()
+    } else {
+        stop_control(&conversation, &conversation_tasks, live_pending, &task_id)
+    };
     let conversation_id = view.conversation_id.clone();
     let mut crumbs = conversation_crumbs(Some(&view.repo_id), &conversation_id, None);
     if let Some(last) = crumbs.last_mut() {
@@ -289,6 +307,7 @@ pub async fn task_page(state: web::Data<WebState>, path: web::Path<String>) -> H
             crumbs,
         ),
         task: view,
+        stop,
     };
     ok(page.render())
 }
@@ -408,4 +427,98 @@ pub async fn network_page(
         skipped,
     };
     ok(page.render())
+}
+
+/// Journaled messages of `id` that are not a task yet.
+fn queued_messages(snapshot: &HubSnapshot, id: &ConversationId) -> usize {
+    snapshot
+        .queued_messages
+        .iter()
+        .filter(|m| &m.conversation_id == id)
+        .count()
+}
+
+/// The stop form of a conversation: shown while one of its tasks runs or
+/// waits for a slot; `pending` counts the follow-ups a "drop" would discard (queued
+/// tasks behind the running one, and messages not yet a task).
+fn stop_control(
+    id: &ConversationId,
+    tasks: &[TaskRecord],
+    queued_messages: usize,
+    back_task: &str,
+) -> StopControl {
+    let running = tasks.iter().any(|t| t.status == TaskStatus::Running);
+    let queued = tasks
+        .iter()
+        .filter(|t| t.status == TaskStatus::Queued)
+        .count();
+    let pending = queued_messages
+        + if running {
+            queued
+        } else {
+            queued.saturating_sub(1)
+        };
+    StopControl {
+        // Not on waiting messages alone: the hub keeps a dropped follow-up
+        // among its queued messages (no event says it was dropped).
+        shown: running || queued > 0,
+        conversation_id: id.to_string(),
+        pending,
+        back_task: back_task.to_string(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct StopQuery {
+    #[serde(default)]
+    drop_pending: bool,
+    /// The task page the form was on; the redirect goes back there.
+    #[serde(default)]
+    task: Option<String>,
+}
+
+/// `POST /conversation/{id}/stop[?drop_pending=true][&task=<task id>]`:
+/// the stop form of the conversation and task pages. Sends the repo the
+/// same `StopConversation` as the API's stop, then 303 back to the page
+/// (the page shows the outcome; nothing running is not an error here).
+pub async fn stop_conversation(
+    state: web::Data<WebState>,
+    path: web::Path<String>,
+    query: web::Query<StopQuery>,
+) -> HttpResponse {
+    let Some(id) = ids::conversation_id(&path) else {
+        return not_found(&state, "Conversation ids are 8 hex digits.");
+    };
+    let back = match query.task.as_deref().map(ids::task_id) {
+        Some(Some((conversation, task))) if conversation == id => format!("/task/{task}"),
+        Some(_) => return not_found(&state, "No such task in this conversation."),
+        None => format!("/conversation/{id}"),
+    };
+    let live = snapshot(&state).await;
+    let loaded = {
+        let (state, id) = (state.clone(), id.clone());
+        web::block(move || {
+            let stored = Known::load(&state, &id, live.as_ref());
+            (stored.exists(), stored.repo_id().map(str::to_string))
+        })
+        .await
+    };
+    let Ok((true, repo_id)) = loaded else {
+        return not_found(&state, &format!("No conversation {id}."));
+    };
+    if let Some(repo_id) = repo_id {
+        match crate::web::api::stop::send_stop(&state, &repo_id, id.clone(), query.drop_pending)
+            .await
+        {
+            Ok(result) => tracing::info!(
+                "dashboard stop of {id}: stopped {:?}, dropped {}",
+                result.stopped_task,
+                result.dropped
+            ),
+            Err(_) => tracing::info!("dashboard stop of {id}: nothing to stop"),
+        }
+    }
+    super::secure(HttpResponse::SeeOther())
+        .insert_header((actix_web::http::header::LOCATION, back))
+        .finish()
 }

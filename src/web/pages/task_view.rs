@@ -205,7 +205,8 @@ pub fn conversation_summary(
         .filter(|t| !t.trim().is_empty())
         .map(|t| ellipsize(&t, 300))
         .unwrap_or_else(|| format!("Conversation {id}"));
-    let total: f64 = tasks.iter().filter_map(|t| t.cost_usd).sum();
+    // `+ 0.0`: an empty float sum is -0.0, shown as "$-0.0000".
+    let total: f64 = tasks.iter().filter_map(|t| t.cost_usd).sum::<f64>() + 0.0;
     let last_task = tasks.last();
     ConversationSummary {
         title,

@@ -91,3 +91,9 @@ fn conversation_summary_sums_costs_and_falls_back_to_tasks() {
     assert_eq!(summary.last_reply.text, "All done.");
     assert_eq!(summary.channel, "email");
 }
+
+#[test]
+fn no_costs_sum_to_a_plain_zero() {
+    let summary = conversation_summary("0a1b2c3d", None, &[]);
+    assert_eq!(summary.total_cost, "$0.0000");
+}

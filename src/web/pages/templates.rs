@@ -57,11 +57,24 @@ pub struct RepoPage {
     pub tasks: Vec<Card>,
 }
 
+/// The stop form of the conversation and task pages.
+#[derive(Debug, Default)]
+pub struct StopControl {
+    /// A task of the conversation runs or waits.
+    pub shown: bool,
+    pub conversation_id: String,
+    /// Follow-ups waiting behind the running task ("drop" discards them).
+    pub pending: usize,
+    /// On a task page: that task (the redirect returns there), else empty.
+    pub back_task: String,
+}
+
 #[derive(Template)]
 #[template(path = "task.html")]
 pub struct TaskPage {
     pub page: PageMeta,
     pub task: TaskView,
+    pub stop: StopControl,
 }
 
 #[derive(Template)]
@@ -71,6 +84,7 @@ pub struct ConversationPage {
     pub id: String,
     pub summary: ConversationSummary,
     pub tasks: Vec<TaskView>,
+    pub stop: StopControl,
 }
 
 #[derive(Template)]

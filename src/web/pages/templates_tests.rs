@@ -91,9 +91,11 @@ fn the_conversation_and_task_pages_escape_replies() {
         id: "0a1b2c3d".into(),
         summary: task_view::conversation_summary("0a1b2c3d", None, std::slice::from_ref(&task)),
         tasks: vec![view.clone()],
+        stop: StopControl::default(),
     };
     let html = page.render().expect("render");
     assert_inert(&html);
+    assert!(!html.contains("<form"), "nothing runs: {html}");
     assert!(
         html.contains("<time datetime=\"1970-01-01T00:00:01Z\">"),
         "{html}"
@@ -101,10 +103,57 @@ fn the_conversation_and_task_pages_escape_replies() {
     let html = TaskPage {
         page: meta(),
         task: view,
+        stop: StopControl::default(),
     }
     .render()
     .expect("render");
     assert_inert(&html);
+}
+
+#[test]
+fn the_stop_form_posts_to_the_page_route() {
+    let task = record(1, TaskStatus::Running, None);
+    let view = task_view::task_view(&task, None);
+    let stop = |pending, back_task: &str| StopControl {
+        shown: true,
+        conversation_id: "0a1b2c3d".into(),
+        pending,
+        back_task: back_task.into(),
+    };
+    let html = ConversationPage {
+        page: meta(),
+        id: "0a1b2c3d".into(),
+        summary: task_view::conversation_summary("0a1b2c3d", None, std::slice::from_ref(&task)),
+        tasks: vec![view.clone()],
+        stop: stop(0, ""),
+    }
+    .render()
+    .expect("render");
+    assert!(
+        html.contains(
+            "<form method=\"post\" class=\"stop-form\" action=\"/conversation/0a1b2c3d/stop\">"
+        ),
+        "{html}"
+    );
+    assert!(!html.contains("drop_pending"), "{html}");
+    let html = TaskPage {
+        page: meta(),
+        task: view,
+        stop: stop(2, "0a1b2c3d-1"),
+    }
+    .render()
+    .expect("render");
+    assert!(
+        html.contains("action=\"/conversation/0a1b2c3d/stop?task=0a1b2c3d-1\""),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "action=\"/conversation/0a1b2c3d/stop?drop_pending=true&amp;task=0a1b2c3d-1\""
+        ),
+        "{html}"
+    );
+    assert!(html.contains("drop 2 queued follow-ups"), "{html}");
 }
 
 #[test]
