@@ -562,3 +562,162 @@ async fn the_stop_button_stops_a_running_task() {
     drop(browser);
     setup.stop().await;
 }
+
+#[actix::test]
+async fn the_network_view_shows_a_blocked_request_live() {
+    use airut_proxy::netlog::{EntryKind, NetLogEntry, Verdict};
+    use std::io::Write;
+
+    let server = ModelServer::start_for_containers(Script::new().turn(Turn::text("Net done.")));
+    let setup = setup(&server).await;
+    let conversation = submit(&setup.repo, "nw1", "Answer.").await;
+    setup
+        .fx
+        .channels
+        .channel("alpha")
+        .wait_for_answers(1, Duration::from_secs(60))
+        .await;
+
+    let browser = Browser::start("network-live").await;
+    browser
+        .open(&format!(
+            "{}/conversation/{conversation}/network",
+            setup.web.base
+        ))
+        .await;
+    browser.wait_live().await;
+    let (_, before) = browser.text().await;
+    assert!(!before.contains("blocked-live.example"), "{before}");
+    browser.script("window.__noReload = 1; return 1;").await;
+
+    // What the proxy writes: one JSON entry per line.
+    let entry = NetLogEntry {
+        time: "2026-11-22T14:03:02.000Z".into(),
+        task_id: format!("{conversation}-1"),
+        kind: EntryKind::Connect,
+        verdict: Verdict::Blocked,
+        url: Some("blocked-live.example:443".into()),
+        status: Some(403),
+        reason: Some("not allowed".into()),
+        ..NetLogEntry::default()
+    };
+    let log = setup
+        .fx
+        .state_dir()
+        .join("alpha/conversations")
+        .join(conversation.as_str())
+        .join(airut_actors::task_runner::NETWORK_LOG);
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+        .unwrap_or_else(|e| panic!("{}: {e}", log.display()));
+    writeln!(
+        file,
+        "{}",
+        serde_json::to_string(&entry).expect("serialize")
+    )
+    .expect("append");
+    drop(file);
+
+    browser
+        .wait_text("the blocked request", |t| {
+            t.contains("BLOCKED CONNECT blocked-live.example:443 -> 403")
+        })
+        .await;
+    let blocked = browser
+        .script(
+            "return Array.prototype.map.call(document.querySelectorAll('li.net.blocked'), \
+             function (li) { return li.textContent; }).join('\\n');",
+        )
+        .await;
+    assert!(
+        blocked
+            .as_str()
+            .is_some_and(|t| t.contains("blocked-live.example")),
+        "not marked blocked: {blocked}"
+    );
+    let shot = browser.screenshot("").await;
+    eprintln!("screenshot: {}", shot.display());
+    assert_eq!(
+        browser.script("return window.__noReload || 0;").await,
+        1,
+        "the page was reloaded"
+    );
+    drop(browser);
+    setup.stop().await;
+}
+
+#[actix::test]
+async fn the_task_pages_todo_list_advances_live() {
+    let server = ModelServer::start_for_containers(
+        Script::new()
+            .turn(
+                Turn::tool(ToolUse::todo_write(&[
+                    ("Alpha step", "pending"),
+                    ("Beta step", "pending"),
+                ]))
+                .delay(Duration::from_secs(1)),
+            )
+            .turn(
+                Turn::tool(ToolUse::todo_write(&[
+                    ("Alpha step", "completed"),
+                    ("Beta step", "in_progress"),
+                ]))
+                .delay(Duration::from_secs(6)),
+            )
+            .turn(Turn::text("Todos done.").delay(Duration::from_secs(4))),
+    );
+    let setup = setup(&server).await;
+    let conversation = submit(&setup.repo, "td1", "Plan and work.").await;
+    wait_model_requests(&server, 1).await;
+
+    let browser = Browser::start("todo-live").await;
+    browser
+        .open(&format!("{}/task/{conversation}-1", setup.web.base))
+        .await;
+    browser.wait_live().await;
+    browser.script("window.__noReload = 1; return 1;").await;
+    let todos = "return Array.prototype.map.call(document.querySelectorAll('li.todo'), \
+                 function (li) { return li.className + ':' + li.textContent.trim(); }).join('\\n');";
+    let wait_todos = async |what: &str, want: &dyn Fn(&str) -> bool| {
+        let waited = tokio::time::Instant::now();
+        loop {
+            let value = browser.script(todos).await;
+            let list = value.as_str().unwrap_or_default().to_string();
+            if want(&list) {
+                return list;
+            }
+            if waited.elapsed() > PATIENCE {
+                let shot = browser.screenshot("-failed").await;
+                panic!("never saw {what} (screenshot {}): {list}", shot.display());
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    };
+    let first = wait_todos("the first list", &|l| {
+        l.contains("Alpha step") && l.contains("Beta step")
+    })
+    .await;
+    assert!(!first.contains("completed"), "{first}");
+    wait_todos("Alpha step completed", &|l| {
+        l.lines()
+            .any(|li| li.contains("completed") && li.contains("Alpha step"))
+    })
+    .await;
+    let shot = browser.screenshot("").await;
+    eprintln!("screenshot: {}", shot.display());
+    assert_eq!(
+        browser.script("return window.__noReload || 0;").await,
+        1,
+        "the page was reloaded"
+    );
+    setup
+        .fx
+        .channels
+        .channel("alpha")
+        .wait_for_answers(1, Duration::from_secs(60))
+        .await;
+    drop(browser);
+    setup.stop().await;
+}

@@ -5,9 +5,10 @@
 // Protocol (see spec/dashboard-pages.md and spec/dashboard-api.md): the
 // server greets with {"type":"hello","instance":...}; we send
 // {"subscribe":<topic>} for each topic of <body data-subscribe> (with
-// "cursor" from data-cursor for events:<id>); the server answers with a
-// snapshot, then {"type":"event","event":<GatewayEvent>} and, for
-// events:<id>, {"type":"append","lines":[...]}. A different instance id
+// "cursor" from data-cursor for events:<id>, from <ol data-net-cursor> for
+// network:<id>); the server answers with a snapshot, then
+// {"type":"event","event":<GatewayEvent>} and, for events:<id> and
+// network:<id>, {"type":"append","lines":[...]}. A different instance id
 // means the gateway restarted: reload the page.
 (function () {
   "use strict";
@@ -18,6 +19,9 @@
   var cursor = parseInt(body.getAttribute("data-cursor") || "0", 10) || 0;
   var statusEl = document.getElementById("live-status");
   var onActions = /\/actions$/.test(location.pathname);
+  // network:<id>: complete lines of the log seen so far (the page renders
+  // them into <ol data-net-cursor>; appends move it on).
+  var netCursor = 0;
 
   localTimes(document);
   if (!topics.length || typeof WebSocket === "undefined" || typeof fetch === "undefined") {
@@ -51,6 +55,7 @@
       topics.forEach(function (topic) {
         var request = { subscribe: topic };
         if (topic.indexOf("events:") === 0) request.cursor = cursor;
+        if (topic.indexOf("network:") === 0) request.cursor = greeted ? netCursor : pageNetCursor();
         socket.send(JSON.stringify(request));
       });
     };
@@ -92,6 +97,11 @@
   function relevant(msg) {
     if (msg.type === "append") {
       if (typeof msg.cursor === "number" && /^events:/.test(msg.topic || "")) cursor = msg.cursor;
+      if (typeof msg.cursor === "number" && /^network:/.test(msg.topic || "")) {
+        netCursor = msg.cursor;
+      }
+      // New network lines: the page is fetched again, so rows are escaped,
+      // classed (blocked, …) and filtered (?only=, ?host=) by the server.
       return Array.isArray(msg.lines) && msg.lines.length > 0;
     }
     if (msg.type !== "event" || !msg.event || typeof msg.event !== "object") {
@@ -112,6 +122,11 @@
       }
       return false;
     });
+  }
+
+  function pageNetCursor() {
+    var list = document.querySelector("[data-net-cursor]");
+    return list ? parseInt(list.getAttribute("data-net-cursor") || "0", 10) || 0 : 0;
   }
 
   function scheduleRefresh() {

@@ -395,11 +395,13 @@ pub async fn network_page(
                 .and_then(|path| std::fs::read(path).ok())
                 .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
                 .unwrap_or_default();
-            (stored, network_view::rows(&text))
+            // complete lines, as the `network:` topic counts its cursor
+            let cursor = text.bytes().filter(|&b| b == b'\n').count();
+            (stored, network_view::rows(&text), cursor)
         })
         .await
     };
-    let Ok((stored, rows)) = loaded else {
+    let Ok((stored, rows, cursor)) = loaded else {
         return not_found(&state, "The gateway is stopping.");
     };
     if !stored.exists() {
@@ -414,7 +416,7 @@ pub async fn network_page(
         page: meta(
             &state,
             format!("Network · {id}"),
-            format!("conversation:{id}"),
+            format!("conversation:{id} network:{id}"),
             conversation_crumbs(stored.repo_id(), id.as_str(), Some("Network")),
         ),
         id: id.to_string(),
@@ -425,6 +427,7 @@ pub async fn network_page(
         total,
         shown,
         skipped,
+        cursor,
     };
     ok(page.render())
 }

@@ -111,6 +111,9 @@ pub struct NetworkPage {
     pub total: usize,
     pub shown: usize,
     pub skipped: usize,
+    /// Complete lines of the log read for this page: where the
+    /// `network:` subscription continues from.
+    pub cursor: usize,
 }
 
 #[derive(Template)]

@@ -173,9 +173,11 @@ fn the_network_page_escapes_lines_and_keeps_the_filter() {
         shown: rows.len(),
         rows,
         skipped: 0,
+        cursor: 2,
     };
     let html = page.render().expect("render");
     assert_inert(&html);
+    assert!(html.contains("data-net-cursor=\"2\""), "{html}");
     assert!(
         html.contains("<option value=\"blocked\" selected>"),
         "{html}"
