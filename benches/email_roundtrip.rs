@@ -33,8 +33,7 @@ use std::time::{Duration, Instant};
 
 use actix::{Actor, Addr};
 use airut_actors::channel::email::EmailChannelFactory;
-use airut_actors::config;
-use airut_actors::gateway::{Backoff, EnvOverrides, Gateway, GatewaySettings, Shutdown};
+use airut_actors::gateway::{Gateway, Shutdown};
 use airut_actors::hub::{EventSink, GatewayEvent};
 use airut_actors::sandbox::names::Names;
 use airut_actors::sandbox::network_sandbox::NetworkSandbox;
@@ -244,22 +243,7 @@ fn start_gateway(
     upstream_port: Option<(u16, String)>,
     timeline: &Timeline,
 ) -> Addr<Gateway> {
-    let path = fx.root.join("airut.yaml");
-    std::fs::write(&path, yaml).expect("config");
-    let loaded = config::load(&path).unwrap_or_else(|e| panic!("config: {e}"));
-    let mut settings = GatewaySettings::new(
-        loaded.config,
-        fx.state_dir(),
-        fx.store.clone(),
-        Arc::new(EmailChannelFactory),
-        PathBuf::from(env!("CARGO_BIN_EXE_airut")),
-    );
-    settings.instance = fx.instance.clone();
-    settings.retry = Backoff {
-        initial: Duration::from_millis(500),
-        max: Duration::from_secs(2),
-    };
-    settings.housekeeping_after = Duration::from_secs(3600);
+    let mut settings = fx.settings(yaml, model_url, Arc::new(EmailChannelFactory));
     let (events, timeline) = (Arc::clone(&fx.events), Arc::clone(timeline));
     settings.events = EventSink::from_fn(move |event| {
         let now = Instant::now();
@@ -269,19 +253,10 @@ fn start_gateway(
             .push((now, event.clone()));
         events.lock().expect("events").push(event);
     });
-    let mut overrides = EnvOverrides {
-        claude_binary: Some(support::claude_binary()),
-        extra_env: vec![
-            ("CLAUDE_CODE_MAX_RETRIES".into(), "1".into()),
-            ("ANTHROPIC_BASE_URL".into(), model_url.to_string()),
-        ],
-        ..EnvOverrides::default()
-    };
     if let Some((port, roots)) = upstream_port {
-        overrides.upstream_ports = [(MODEL_HOST.to_string(), port)].into();
-        overrides.upstream_extra_roots_pem = Some(roots);
+        settings.overrides.upstream_ports = [(MODEL_HOST.to_string(), port)].into();
+        settings.overrides.upstream_extra_roots_pem = Some(roots);
     }
-    settings.overrides = overrides;
     Gateway::new(settings).start()
 }
 

@@ -20,14 +20,12 @@ mod support;
 mod stats;
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix::{Actor, Addr};
 use airut_actors::channel::{ChannelCall, TestChannel};
-use airut_actors::config;
-use airut_actors::gateway::{Backoff, EnvOverrides, Gateway, GatewaySettings, Shutdown};
+use airut_actors::gateway::{Gateway, Shutdown};
 use airut_actors::hub::{EventSink, GatewayEvent};
 use airut_actors::intake::{ConversationId, Recorded};
 use airut_actors::repo::{RepoActor, Submit};
@@ -105,31 +103,8 @@ fn start_gateway(
     model_url: &str,
     events: EventSink,
 ) -> Addr<Gateway> {
-    let path = fx.root.join("airut.yaml");
-    std::fs::write(&path, yaml).expect("config");
-    let loaded = config::load(&path).unwrap_or_else(|e| panic!("config: {e}"));
-    let mut settings = GatewaySettings::new(
-        loaded.config,
-        fx.state_dir(),
-        fx.store.clone(),
-        fx.channels.clone(),
-        PathBuf::from(env!("CARGO_BIN_EXE_airut")),
-    );
-    settings.instance = fx.instance.clone();
-    settings.retry = Backoff {
-        initial: Duration::from_millis(500),
-        max: Duration::from_secs(2),
-    };
-    settings.housekeeping_after = Duration::from_secs(3600);
+    let mut settings = fx.settings(yaml, model_url, fx.channels.clone());
     settings.events = events;
-    settings.overrides = EnvOverrides {
-        claude_binary: Some(support::claude_binary()),
-        extra_env: vec![
-            ("CLAUDE_CODE_MAX_RETRIES".into(), "1".into()),
-            ("ANTHROPIC_BASE_URL".into(), model_url.to_string()),
-        ],
-        ..EnvOverrides::default()
-    };
     Gateway::new(settings).start()
 }
 

@@ -108,6 +108,17 @@ impl GatewayFixture {
         model_url: &str,
         factory: Arc<dyn ChannelFactory>,
     ) -> Addr<Gateway> {
+        Gateway::new(self.settings(yaml, model_url, factory)).start()
+    }
+
+    /// The settings `start_with` uses, for callers that change some (an
+    /// event sink that timestamps, upstream overrides) before starting.
+    pub fn settings(
+        &self,
+        yaml: &str,
+        model_url: &str,
+        factory: Arc<dyn ChannelFactory>,
+    ) -> GatewaySettings {
         let path = self.root.join("airut.yaml");
         std::fs::write(&path, yaml).expect("config");
         let loaded = config::load(&path).unwrap_or_else(|e| panic!("config: {e}"));
@@ -139,7 +150,7 @@ impl GatewayFixture {
             ],
             ..EnvOverrides::default()
         };
-        Gateway::new(settings).start()
+        settings
     }
 }
 
