@@ -37,6 +37,15 @@ pub struct ServerConfigArg {
     pub config: Option<PathBuf>,
 }
 
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub config: ServerConfigArg,
+    /// Print the gateway's state as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write a commented starter config (never overwrites an existing file).
@@ -50,6 +59,11 @@ pub enum Command {
     /// Exit codes: 0 stopped cleanly (SIGTERM/SIGINT), 1 config invalid or
     /// start-up failed, 2 bad command line.
     Run(ServerConfigArg),
+    /// What the running gateway is doing: boot, repos and their channels,
+    /// running and queued tasks (asks its local dashboard API).
+    ///
+    /// Exit codes: 0 answered, 1 not reachable, refused, or config invalid.
+    Status(StatusArgs),
     /// The sandbox without the gateway, for CI and local use.
     #[command(subcommand)]
     Sandbox(SandboxCommand),

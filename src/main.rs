@@ -38,6 +38,11 @@ fn main() -> ExitCode {
             &redaction,
         )
         .map(|commands::run::RunOutcome::Stopped| 0),
+        Command::Status(args) => commands::status::run(
+            &commands::config_path(args.config.config.as_deref()),
+            args.config.config.is_some(),
+            args.json,
+        ),
         Command::Sandbox(SandboxCommand::Run(args)) => Ok(commands::sandbox_run::run(args)),
         Command::Proxy => Ok(commands::proxy::run()),
     };

@@ -419,3 +419,37 @@ fn logs_have_no_colour_codes_when_not_on_a_terminal() {
     let (status, _) = gateway.exit_within(Duration::from_secs(5));
     assert_eq!(status.code(), Some(0));
 }
+
+/// `airut status` asks the running gateway over its local API; with none
+/// running it says so and exits 1.
+#[test]
+fn status_reports_the_running_gateway() {
+    let home = Home::new();
+    let port = free_port();
+    let config = home.write_config(&format!("config_version: 5\ndashboard:\n  port: {port}\n"));
+    let config = config.to_str().expect("utf8");
+    let down = home.output(&["status", "--config", config]);
+    assert_eq!(down.status.code(), Some(1), "{}", text(&down.stderr));
+    assert!(
+        text(&down.stderr).contains("no gateway answers"),
+        "{}",
+        text(&down.stderr)
+    );
+
+    let mut cmd = home.airut();
+    cmd.args(["run", "--config", config]);
+    let mut gateway = Gateway::start(cmd);
+    gateway.wait_for("gateway ready");
+    let human = home.output(&["status", "--config", config]);
+    assert_eq!(human.status.code(), Some(0), "{}", text(&human.stderr));
+    let out = text(&human.stdout);
+    assert!(out.contains("boot: ready"), "{out}");
+    assert!(out.contains("repos: none configured"), "{out}");
+    let json = home.output(&["status", "--json", "--config", config]);
+    assert_eq!(json.status.code(), Some(0), "{}", text(&json.stderr));
+    let state: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(state["boot"], "ready");
+    gateway.signal("TERM");
+    let (status, _) = gateway.exit_within(Duration::from_secs(5));
+    assert_eq!(status.code(), Some(0));
+}

@@ -3,6 +3,7 @@ pub mod init;
 pub mod proxy;
 pub mod run;
 pub mod sandbox_run;
+pub mod status;
 
 use std::path::{Path, PathBuf};
 
