@@ -469,15 +469,16 @@ async fn the_actions_timeline_grows_while_the_task_runs() {
                 .delay(Duration::from_secs(3)),
             )
             .turn(
-                Turn::tool(ToolUse::bash("echo browser-live-check")).delay(Duration::from_secs(3)),
+                Turn::tool(ToolUse::bash("echo browser-live-check")).delay(Duration::from_secs(8)),
             )
             .turn(Turn::text("Timeline done.").delay(Duration::from_secs(2))),
     );
     let setup = setup(&server).await;
+    // chromium first (seconds under load): the page must open before the
+    // Bash call happens
+    let browser = Browser::start("actions-live").await;
     let conversation = submit(&setup.repo, "ac1", "Plan, run, answer.").await;
     wait_model_requests(&server, 1).await;
-
-    let browser = Browser::start("actions-live").await;
     browser
         .open(&format!(
             "{}/conversation/{conversation}/actions",
@@ -664,15 +665,16 @@ async fn the_task_pages_todo_list_advances_live() {
                     ("Alpha step", "completed"),
                     ("Beta step", "in_progress"),
                 ]))
-                .delay(Duration::from_secs(6)),
+                .delay(Duration::from_secs(12)),
             )
             .turn(Turn::text("Todos done.").delay(Duration::from_secs(4))),
     );
     let setup = setup(&server).await;
+    // chromium starts first: under load its start takes seconds, and the
+    // page must be open while the first list is still current
+    let browser = Browser::start("todo-live").await;
     let conversation = submit(&setup.repo, "td1", "Plan and work.").await;
     wait_model_requests(&server, 1).await;
-
-    let browser = Browser::start("todo-live").await;
     browser
         .open(&format!("{}/task/{conversation}-1", setup.web.base))
         .await;
