@@ -471,15 +471,21 @@ async fn assert_leftovers_gone(instance: &str) {
 
 /// The most tasks running at once, by the TaskStarted/TaskFinished events.
 fn peak_running(events: &[GatewayEvent]) -> usize {
-    let (mut now, mut peak) = (0usize, 0usize);
+    // From TaskStarted (slot taken) to Claude's `result` (the run is over;
+    // the slot goes with the container, before the answer and TaskFinished)
+    let mut running = std::collections::BTreeSet::new();
+    let mut peak = 0;
     for event in events {
         match event {
-            GatewayEvent::TaskStarted { .. } => {
-                now += 1;
-                peak = peak.max(now);
+            GatewayEvent::TaskStarted { task, .. } => {
+                running.insert(task.task_id.clone());
+                peak = peak.max(running.len());
             }
-            GatewayEvent::TaskFinished { outcome, .. } if outcome != "requeued" => {
-                now = now.saturating_sub(1)
+            GatewayEvent::Claude { task, event } if event["type"] == "result" => {
+                running.remove(&task.task_id);
+            }
+            GatewayEvent::TaskFinished { task, .. } => {
+                running.remove(&task.task_id);
             }
             _ => {}
         }
