@@ -438,16 +438,10 @@ async fn assert_leftovers_gone(instance: &str) {
     let names = airut_actors::sandbox::names::Names::new(instance);
     let waited = tokio::time::Instant::now();
     loop {
-        let containers = engine
-            .docker
-            .list_containers(Some(
-                bollard::query_parameters::ListContainersOptionsBuilder::new()
-                    .all(true)
-                    .filters(&names.instance_filter())
-                    .build(),
-            ))
-            .await
-            .expect("containers");
+        let containers =
+            airut_actors::sandbox::leftovers::list_container_names(&engine, &names, None)
+                .await
+                .expect("containers");
         let networks = engine
             .docker
             .list_networks(None::<bollard::query_parameters::ListNetworksOptions>)

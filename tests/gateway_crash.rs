@@ -107,19 +107,9 @@ async fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
 /// networks: `airut-<instance>-…`).
 async fn leftovers(names: &Names) -> (Vec<String>, Vec<String>) {
     let engine = support::engine().await;
-    let containers = engine
-        .docker
-        .list_containers(Some(
-            bollard::query_parameters::ListContainersOptionsBuilder::new()
-                .all(true)
-                .filters(&names.instance_filter())
-                .build(),
-        ))
+    let containers = airut_actors::sandbox::leftovers::list_container_names(&engine, names, None)
         .await
-        .expect("containers")
-        .into_iter()
-        .filter_map(|c| c.names?.first().cloned())
-        .collect();
+        .expect("containers");
     let networks = engine
         .docker
         .list_networks(None::<bollard::query_parameters::ListNetworksOptions>)

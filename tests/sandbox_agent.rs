@@ -319,21 +319,15 @@ async fn stop_ends_the_run_with_the_stopped_outcome() {
 /// The exited container is removed in the background (the answer does not
 /// wait for it): gone within a few seconds.
 async fn assert_no_task_containers(fx: &Fixture) {
-    let options = bollard::query_parameters::ListContainersOptionsBuilder::new()
-        .all(true)
-        .filters(&std::collections::HashMap::from([(
-            "label".to_string(),
-            vec![format!("airut.conversation={}", fx.conversation)],
-        )]))
-        .build();
     let waited = std::time::Instant::now();
     loop {
-        let left = fx
-            .engine
-            .docker
-            .list_containers(Some(options.clone()))
-            .await
-            .expect("list");
+        let left = airut_actors::sandbox::leftovers::list_container_names(
+            &fx.engine,
+            &fx.names,
+            Some(&fx.conversation),
+        )
+        .await
+        .expect("list");
         if left.is_empty() {
             return;
         }

@@ -31,6 +31,26 @@ async fn remove_containers_matching(
     names: &Names,
     conversation: Option<&str>,
 ) -> Result<Vec<String>, bollard::errors::Error> {
+    let mut removed = Vec::new();
+    for name in list_container_names(engine, names, conversation).await? {
+        remove(engine, &name).await;
+        info!(container = name, "removed a leftover container");
+        removed.push(name);
+    }
+    Ok(removed)
+}
+
+/// Names of this instance's containers (of one conversation, if given).
+///
+/// On Podman through its own API with the JSON read loosely: bollard's
+/// typed list fails on Podman's `stopped` state (an exited container being
+/// cleaned up), which is common while exited containers are removed in the
+/// background. Docker (or a non-socket endpoint) goes through bollard.
+pub async fn list_container_names(
+    engine: &Engine,
+    names: &Names,
+    conversation: Option<&str>,
+) -> Result<Vec<String>, bollard::errors::Error> {
     let mut filters = names.instance_filter();
     if let (Some(conversation), Some(labels)) = (conversation, filters.get_mut("label")) {
         labels.push(format!(
@@ -38,27 +58,43 @@ async fn remove_containers_matching(
             super::names::LABEL_CONVERSATION
         ));
     }
+    let path = format!(
+        "/containers/json?all=true&filters={}",
+        crate::percent_encoding::encode_component(&serde_json::json!(filters).to_string())
+    );
+    let timeout = std::time::Duration::from_secs(30);
+    if let Some(listed) =
+        super::podman_api::request(&engine.endpoint.url, "GET", &path, None, timeout).await
+        && listed.status == 200
+        && let Ok(containers) = serde_json::from_str::<Vec<serde_json::Value>>(&listed.body)
+    {
+        return Ok(containers
+            .iter()
+            .filter_map(|c| {
+                c["Names"][0]
+                    .as_str()
+                    .or(c["Id"].as_str())
+                    .map(|n| n.trim_start_matches('/').to_string())
+            })
+            .collect());
+    }
     let options = ListContainersOptionsBuilder::new()
         .all(true)
         .filters(&filters)
         .build();
-    let containers = engine.docker.list_containers(Some(options)).await?;
-    let mut removed = Vec::new();
-    for container in containers {
-        let Some(name) = container
-            .names
-            .as_ref()
-            .and_then(|n| n.first())
-            .map(|n| n.trim_start_matches('/').to_string())
-            .or(container.id.clone())
-        else {
-            continue;
-        };
-        remove(engine, &name).await;
-        info!(container = name, "removed a leftover container");
-        removed.push(name);
-    }
-    Ok(removed)
+    Ok(engine
+        .docker
+        .list_containers(Some(options))
+        .await?
+        .into_iter()
+        .filter_map(|c| {
+            c.names
+                .as_ref()
+                .and_then(|n| n.first())
+                .map(|n| n.trim_start_matches('/').to_string())
+                .or(c.id.clone())
+        })
+        .collect())
 }
 
 /// Removes this instance's per-task networks (and, with them, anything
