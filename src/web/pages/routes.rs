@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, web};
 use airut_actors::conversation::ConversationRecord;
 use airut_actors::hub::{GetSnapshot, HubSnapshot, TaskRecord, TaskStatus, now_ms};
 use airut_actors::intake::ConversationId;
-use airut_actors::sandbox::events_log::read_events;
+use airut_actors::sandbox::events_log::{LoggedEvent, read_events};
 use airut_actors::task_runner::NETWORK_LOG;
 use askama::Template;
 
@@ -132,6 +132,26 @@ fn conversation_file(
 
 /// What is known about one conversation: its stored record and its
 /// tasks, the hub's live copies replacing the stored ones.
+/// The conversation as stored (with the live snapshot's fresher tasks) and
+/// its `events.jsonl`, read off the request thread. `Err`: the blocking
+/// pool is gone (the gateway is stopping).
+async fn load_with_events(
+    state: &web::Data<WebState>,
+    id: &ConversationId,
+    live: Option<HubSnapshot>,
+) -> Result<(Known, Vec<LoggedEvent>), actix_web::error::BlockingError> {
+    let (state, id) = (state.clone(), id.clone());
+    web::block(move || {
+        let stored = Known::load(&state, &id, live.as_ref());
+        let events = stored
+            .file(&state, &id, "events.jsonl")
+            .map(|path| read_events(&path).unwrap_or_default())
+            .unwrap_or_default();
+        (stored, events)
+    })
+    .await
+}
+
 struct Known {
     record: Option<ConversationRecord>,
     tasks: Vec<TaskRecord>,
@@ -208,18 +228,7 @@ pub async fn conversation_page(
     };
     let live = snapshot(&state).await;
     let live_pending = live.as_ref().map_or(0, |s| queued_messages(s, &id));
-    let loaded = {
-        let (state, id) = (state.clone(), id.clone());
-        web::block(move || {
-            let stored = Known::load(&state, &id, live.as_ref());
-            let events = stored
-                .file(&state, &id, "events.jsonl")
-                .map(|path| read_events(&path).unwrap_or_default())
-                .unwrap_or_default();
-            (stored, events)
-        })
-        .await
-    };
+    let loaded = load_with_events(&state, &id, live).await;
     let Ok((stored, events)) = loaded else {
         return not_found(&state, "The gateway is stopping.");
     };
@@ -334,18 +343,7 @@ pub async fn actions_page(
         },
     };
     let live = snapshot(&state).await;
-    let loaded = {
-        let (state, id) = (state.clone(), id.clone());
-        web::block(move || {
-            let stored = Known::load(&state, &id, live.as_ref());
-            let events = stored
-                .file(&state, &id, "events.jsonl")
-                .map(|path| read_events(&path).unwrap_or_default())
-                .unwrap_or_default();
-            (stored, events)
-        })
-        .await
-    };
+    let loaded = load_with_events(&state, &id, live).await;
     let Ok((stored, mut events)) = loaded else {
         return not_found(&state, "The gateway is stopping.");
     };
