@@ -57,8 +57,9 @@ pub trait ChannelFactory: Send + Sync {
 /// fails to start with a message saying so, and the others run.
 pub struct UnavailableChannels;
 
-/// What `airut run` uses: the email channel for repos with `email:`;
-/// Slack repos are refused until the Slack channel exists.
+/// What `airut run` uses: the email channel for repos with `email:`, the
+/// Slack channel for repos with `slack:`, and both behind a
+/// [`super::RoutedChannel`] for repos with both.
 pub struct ProductionChannels;
 
 impl ChannelFactory for ProductionChannels {
@@ -68,12 +69,47 @@ impl ChannelFactory for ProductionChannels {
         intake: Addr<RepoActor>,
         context: ChannelContext,
     ) -> BoxFuture<'a, Result<StartedChannel, ChannelError>> {
-        if repo.email.is_some() {
-            super::email::EmailChannelFactory.start(repo, intake, context)
-        } else {
-            UnavailableChannels.start(repo, intake, context)
+        match (repo.email.is_some(), repo.slack.is_some()) {
+            (true, false) => super::email::EmailChannelFactory.start(repo, intake, context),
+            (false, true) => super::slack::SlackChannelFactory.start(repo, intake, context),
+            (true, true) => Box::pin(start_both(repo, intake, context)),
+            (false, false) => UnavailableChannels.start(repo, intake, context),
         }
     }
+}
+
+/// Email first (the fallback for conversations without an origin), then
+/// Slack; if Slack cannot start, email's listener is stopped again.
+async fn start_both(
+    repo: &RepoConfig,
+    intake: Addr<RepoActor>,
+    context: ChannelContext,
+) -> Result<StartedChannel, ChannelError> {
+    let email = super::email::EmailChannelFactory
+        .start(repo, intake.clone(), context.clone())
+        .await?;
+    let slack = match super::slack::SlackChannelFactory
+        .start(repo, intake, context)
+        .await
+    {
+        Ok(slack) => slack,
+        Err(error) => {
+            if let Some(listener) = email.listener {
+                listener.stop().await;
+            }
+            return Err(error);
+        }
+    };
+    let listeners: Vec<Box<dyn Listener>> =
+        email.listener.into_iter().chain(slack.listener).collect();
+    Ok(StartedChannel {
+        kind: email.kind,
+        channel: Arc::new(super::RoutedChannel::new(vec![
+            (email.kind, email.channel),
+            (slack.kind, slack.channel),
+        ])),
+        listener: Some(Box::new(super::RoutedListener(listeners))),
+    })
 }
 
 impl ChannelFactory for UnavailableChannels {

@@ -7,6 +7,8 @@
 
 pub mod email;
 mod factory;
+mod routed;
+pub mod slack;
 mod test_channel;
 mod test_factory;
 
@@ -21,6 +23,7 @@ pub use factory::{
     ChannelContext, ChannelFactory, Listener, ProductionChannels, StartedChannel,
     UnavailableChannels,
 };
+pub use routed::{RoutedChannel, RoutedListener};
 pub use test_channel::{ChannelCall, TestChannel};
 pub use test_factory::TestChannelFactory;
 

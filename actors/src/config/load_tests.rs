@@ -83,6 +83,7 @@ fn full_example_loads_with_every_value() {
         ]
     );
     assert_eq!(slack.allowed_channels, vec!["C0123456789"]);
+    assert_eq!(slack.api_url, "https://slack.com/api");
 
     assert_eq!(
         r.secrets["ANTHROPIC_API_KEY"].expose(),
@@ -528,4 +529,18 @@ fn every_key_of_the_full_example_has_a_reload_scope() {
     for path in paths {
         assert!(field_info(&path).is_some(), "no reload scope for {path}");
     }
+}
+
+#[test]
+fn slack_api_url_is_kept_without_its_trailing_slash() {
+    let text = format!(
+        "{BASE}    slack:\n      bot_token: xoxb-1234\n      app_token: xapp-1234\n      \
+         authorized: [{{user_id: U1}}]\n      api_url: http://127.0.0.1:4567/api/\n"
+    );
+    let loaded = load_ok(&text, &full_env());
+    let slack = loaded.config.repos["my-project"]
+        .slack
+        .clone()
+        .expect("slack");
+    assert_eq!(slack.api_url, "http://127.0.0.1:4567/api");
 }

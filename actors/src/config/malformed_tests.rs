@@ -356,6 +356,13 @@ fn cases() -> Vec<Case> {
             "unknown rule type",
         ),
         append(
+            "slack api_url not a url",
+            &format!("{SLACK_OK}      api_url: slack.com/api\n"),
+            "repos.my-project.slack.api_url",
+            21,
+            "expected an http:// or https:// URL",
+        ),
+        append(
             "slack authorized missing",
             "    slack:\n      bot_token: xoxb-1234\n      app_token: xapp-1234\n",
             "repos.my-project.slack.authorized",

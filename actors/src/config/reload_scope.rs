@@ -91,6 +91,7 @@ pub const FIELDS: &[FieldInfo] = &[
     secret("repos.*.slack.app_token", Repo),
     field("repos.*.slack.authorized", Repo),
     field("repos.*.slack.allowed_channels", Repo),
+    field("repos.*.slack.api_url", Repo),
     secret("repos.*.secrets.*", Task),
     secret("repos.*.masked_secrets.*.value", Task),
     field("repos.*.masked_secrets.*.scopes", Task),

@@ -16,7 +16,13 @@ pub struct SlackConfig {
     /// Channel IDs the bot works in; empty means any channel it was invited
     /// to. Direct messages are not affected.
     pub allowed_channels: Vec<String>,
+    /// Base URL of the Web API (no trailing slash). Slack's own by default;
+    /// tests point it at a fake. File downloads trust this origin too.
+    pub api_url: String,
 }
+
+/// `api_url` when the file does not set it.
+pub const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SlackAuthRule {
@@ -29,7 +35,13 @@ pub enum SlackAuthRule {
     UserId(String),
 }
 
-const SLACK_KEYS: &[&str] = &["bot_token", "app_token", "authorized", "allowed_channels"];
+const SLACK_KEYS: &[&str] = &[
+    "bot_token",
+    "app_token",
+    "authorized",
+    "allowed_channels",
+    "api_url",
+];
 
 pub(crate) fn parse_slack(
     field: &Field<'_>,
@@ -47,12 +59,42 @@ pub(crate) fn parse_slack(
         .field("allowed_channels")
         .opt_str_list(d)
         .unwrap_or_default();
+    let api_url = parse_api_url(&s.field("api_url"), d);
     Ok(Some(SlackConfig {
         bot_token: bot_token.ok_or(Reported)?,
         app_token: app_token.ok_or(Reported)?,
         authorized: authorized.ok_or(Reported)?,
         allowed_channels,
+        api_url: api_url.ok_or(Reported)?,
     }))
+}
+
+/// An http(s) URL; a trailing slash is dropped because the client appends
+/// `/<method>` itself.
+fn parse_api_url(field: &Field<'_>, d: &mut Diagnostics) -> Option<String> {
+    let Some(url) = field.opt_str(d) else {
+        return Some(DEFAULT_SLACK_API_URL.to_string());
+    };
+    let trimmed = url.trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"));
+    match rest {
+        Some(rest) if !rest.is_empty() && !rest.starts_with('/') && !rest.contains(' ') => {
+            Some(trimmed.to_string())
+        }
+        _ => {
+            d.error(
+                &field.path,
+                field.line(),
+                format!(
+                    "expected an http:// or https:// URL, got {}",
+                    echo(&url, &Origin::Plain)
+                ),
+            );
+            None
+        }
+    }
 }
 
 /// A required token with a known prefix; swapped or mistyped tokens are

@@ -12,6 +12,7 @@
 
 mod messages;
 mod record;
+mod task_settings;
 mod task_work;
 
 #[cfg(feature = "test-hooks")]
@@ -21,6 +22,7 @@ pub use messages::{
     TaskSummary,
 };
 pub use record::ConversationRecord;
+pub use task_settings::UpdateTaskSettings;
 pub use task_work::STOPPED_BEFORE_START;
 
 use std::path::PathBuf;
@@ -171,6 +173,10 @@ impl ConversationActor {
         let Some(origin) = messages.last().cloned() else {
             return;
         };
+        // A repo with email and Slack routes by message: the channel this
+        // conversation's messages came in on, not the repo's first channel.
+        let channel_kind = origin.channel;
+        self.record.channel = channel_kind.as_str().to_string();
         let request = coalesce(&messages);
         if request.is_blank(self.record.session_id.is_none()) {
             self.fail_without_task(ctx, ids, EMPTY_MESSAGE.to_string());
@@ -202,7 +208,7 @@ impl ConversationActor {
 
         let inbox_files = self.save_attachments(&request.attachments);
         let prompt = build_prompt(&PromptInput {
-            channel: self.setup.channel_kind,
+            channel: channel_kind,
             new_conversation,
             request: &request,
             inbox_files: &inbox_files,
@@ -225,7 +231,7 @@ impl ConversationActor {
             effort: choice.effort.clone(),
             resume_session: self.record.session_id.clone(),
             recovery: RecoveryParts {
-                channel_context: channel_context(self.setup.channel_kind, subject, &inbox_files),
+                channel_context: channel_context(channel_kind, subject, &inbox_files),
                 last_reply: self.record.last_reply.clone(),
                 request_body: compose_body(&request.entries),
             },

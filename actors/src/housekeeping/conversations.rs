@@ -73,6 +73,7 @@ pub fn remove_conversation(
     // Surrogates before the record: a crash in between leaves the record,
     // so the conversation is selected, and finished, again next time.
     surrogates::forget(store, id.as_str())?;
+    crate::intake::forget_thread_links(store, id)?;
     ConversationRecord::remove(store, id)?;
     store.flush()?;
     Ok(())

@@ -124,6 +124,25 @@ fn old_idle_conversation_is_removed_and_a_recent_one_kept() {
 }
 
 #[test]
+fn removing_a_conversation_forgets_its_threads() {
+    let f = fixture();
+    let old = f.conversation("slack:C1:1.1", NOW - 8 * DAY_MS);
+    let recent = f.conversation("slack:C1:2.2", NOW - DAY_MS);
+    f.finish_all();
+    assert_eq!(f.sweep(&BTreeSet::new()).removed.len(), 1);
+    let thread_of = |t: &str| f.journal.thread_conversation("demo", t).expect("read");
+    assert_eq!(thread_of("slack:C1:1.1"), None);
+    assert_eq!(thread_of("slack:C1:2.2"), Some(recent));
+    let again = message("later", "slack:C1:1.1", "back again");
+    match f.journal.record(&again).expect("record") {
+        Recorded::Accepted {
+            conversation_id, ..
+        } => assert_ne!(conversation_id, old),
+        Recorded::Duplicate { .. } => panic!("a new message is not a duplicate"),
+    }
+}
+
+#[test]
 fn removed_ids_stay_claimed_so_they_are_never_reused() {
     let f = fixture();
     let old = f.conversation("old", NOW - 8 * DAY_MS);

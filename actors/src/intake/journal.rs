@@ -13,8 +13,8 @@ use thiserror::Error;
 use super::message::{ConversationId, InboundMessage};
 use super::records::{
     COUNTER_KEY, ConversationClaim, DedupeMark, IntakeCounter, IntakeId, JournalEntry,
-    MessageState, OPEN_PREFIX, OpenMark, ThreadLink, claim_key, dedupe_key, message_key, open_key,
-    thread_key,
+    MessageState, OPEN_PREFIX, OpenMark, THREAD_PREFIX, ThreadLink, claim_key, dedupe_key,
+    message_key, open_key, thread_key,
 };
 use crate::store::{Store, StoreError, StoreTx, TxError};
 
@@ -207,6 +207,30 @@ impl IntakeJournal {
         Ok(claim.is_some_and(|claim| claim.repo_id == repo_id))
     }
 
+    /// Whether a message with this dedupe key of `repo_id` is journaled:
+    /// lets a channel skip the work for a redelivery before it submits.
+    pub fn is_recorded(&self, repo_id: &str, dedupe: &str) -> Result<bool, IntakeError> {
+        Ok(self
+            .store
+            .get::<DedupeMark>(&dedupe_key(repo_id, dedupe))?
+            .is_some())
+    }
+
+    /// The conversation a channel thread of `repo_id` belongs to, if any
+    /// message of it was journaled (Slack's sticky threads: a thread the
+    /// bot already works in needs no new mention).
+    pub fn thread_conversation(
+        &self,
+        repo_id: &str,
+        thread: &str,
+    ) -> Result<Option<ConversationId>, IntakeError> {
+        if thread.is_empty() {
+            return Ok(None);
+        }
+        let link = self.store.get::<ThreadLink>(&thread_key(repo_id, thread))?;
+        Ok(link.map(|link| link.conversation_id))
+    }
+
     /// `Queued → Running(task_id)` for every message merged into one task.
     pub fn mark_running(&self, ids: &[IntakeId], task_id: &str) -> Result<(), IntakeError> {
         self.transition(ids, "running", |state| match state {
@@ -351,6 +375,25 @@ fn next_intake_id(tx: &StoreTx<'_>) -> Result<IntakeId, TxError> {
         .map_or(1, |counter| counter.next);
     tx.put(COUNTER_KEY, &IntakeCounter { next: next + 1 })?;
     Ok(IntakeId(next))
+}
+
+/// Drops every thread link pointing at `id` (the conversation is being
+/// deleted), so a later message in such a thread starts afresh instead of
+/// naming a conversation that no longer exists. Returns how many went.
+pub fn forget_thread_links(store: &Store, id: &ConversationId) -> Result<usize, IntakeError> {
+    let mut doomed = Vec::new();
+    for item in store.scan::<ThreadLink>(THREAD_PREFIX) {
+        match item {
+            Ok((key, link)) if &link.conversation_id == id => doomed.push(key),
+            Ok(_) => {}
+            // A damaged link names nothing; leave it to recovery tooling.
+            Err(_) => {}
+        }
+    }
+    for key in &doomed {
+        store.remove::<ThreadLink>(key)?;
+    }
+    Ok(doomed.len())
 }
 
 #[cfg(test)]

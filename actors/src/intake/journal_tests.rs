@@ -90,6 +90,87 @@ fn second_message_in_a_new_thread_joins_the_first_conversation() {
 }
 
 #[test]
+fn thread_conversation_names_the_threads_conversation_per_repo() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal = open(dir.path());
+    assert_eq!(
+        journal
+            .thread_conversation("demo", "slack:C1:1.1")
+            .expect("read"),
+        None
+    );
+    let (_, conv, _) = accepted(
+        journal
+            .record(&message("slack:C1:1.1", "slack:C1:1.1", "hi"))
+            .expect("record"),
+    );
+    assert_eq!(
+        journal
+            .thread_conversation("demo", "slack:C1:1.1")
+            .expect("read"),
+        Some(conv)
+    );
+    assert_eq!(
+        journal
+            .thread_conversation("other", "slack:C1:1.1")
+            .expect("read"),
+        None
+    );
+    assert_eq!(journal.thread_conversation("demo", "").expect("read"), None);
+    assert!(journal.is_recorded("demo", "slack:C1:1.1").expect("read"));
+    assert!(!journal.is_recorded("other", "slack:C1:1.1").expect("read"));
+    assert!(!journal.is_recorded("demo", "slack:C1:9.9").expect("read"));
+}
+
+#[test]
+fn forgetting_a_conversation_drops_only_its_thread_links() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("open store");
+    let journal = IntakeJournal::new(store.clone());
+    let (_, gone, _) = accepted(
+        journal
+            .record(&message("a", "slack:C1:1.1", "a"))
+            .expect("record"),
+    );
+    // A second thread of the same conversation (a hint routed it there).
+    let mut hinted = message("b", "slack:C1:2.2", "b");
+    hinted.conversation_hint = Some(gone.clone());
+    accepted(journal.record(&hinted).expect("record"));
+    let (_, kept, _) = accepted(
+        journal
+            .record(&message("c", "slack:C1:3.3", "c"))
+            .expect("record"),
+    );
+    assert_eq!(forget_thread_links(&store, &gone).expect("forget"), 2);
+    assert_eq!(
+        journal
+            .thread_conversation("demo", "slack:C1:1.1")
+            .expect("read"),
+        None
+    );
+    assert_eq!(
+        journal
+            .thread_conversation("demo", "slack:C1:2.2")
+            .expect("read"),
+        None
+    );
+    assert_eq!(
+        journal
+            .thread_conversation("demo", "slack:C1:3.3")
+            .expect("read"),
+        Some(kept)
+    );
+    // A new message in the forgotten thread starts a new conversation.
+    let (_, fresh, origin) = accepted(
+        journal
+            .record(&message("d", "slack:C1:1.1", "d"))
+            .expect("record"),
+    );
+    assert_ne!(fresh, gone);
+    assert_eq!(origin, ConversationOrigin::New);
+}
+
+#[test]
 fn empty_thread_key_never_joins() {
     let dir = tempfile::tempdir().expect("tempdir");
     let journal = open(dir.path());

@@ -9,7 +9,9 @@ mod message;
 mod records;
 
 pub use coalesce::{AttributedEntry, MergedRequest, coalesce};
-pub use journal::{ConversationOrigin, IntakeError, IntakeJournal, Recorded, Recovered};
+pub use journal::{
+    ConversationOrigin, IntakeError, IntakeJournal, Recorded, Recovered, forget_thread_links,
+};
 pub use message::{Attachment, ConversationId, InboundMessage, Sender};
 pub use records::{IntakeId, JournalEntry, MessageState};
 

@@ -141,8 +141,10 @@ pub(super) fn dedupe_key(repo_id: &str, key: &str) -> String {
     format!("dedupe/{}:{repo_id}:{key}", repo_id.len())
 }
 
+pub(super) const THREAD_PREFIX: &str = "thread/";
+
 pub(super) fn thread_key(repo_id: &str, key: &str) -> String {
-    format!("thread/{}:{repo_id}:{key}", repo_id.len())
+    format!("{THREAD_PREFIX}{}:{repo_id}:{key}", repo_id.len())
 }
 
 pub(super) fn claim_key(id: &ConversationId) -> String {
