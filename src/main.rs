@@ -32,9 +32,13 @@ fn main() -> ExitCode {
         Command::Check(arg) => Ok(commands::check::run(&commands::config_path(
             arg.config.as_deref(),
         ))),
-        Command::Run(arg) => commands::run::run(
-            &commands::config_path(arg.config.as_deref()),
-            arg.config.is_some(),
+        Command::Run(args) => commands::run::run(
+            &commands::config_path(args.config.config.as_deref()),
+            args.config.config.is_some(),
+            commands::run::RunOptions {
+                resilient: args.resilient,
+                watch: !args.no_watch,
+            },
             &redaction,
         )
         .map(|commands::run::RunOutcome::Stopped| 0),
@@ -43,8 +47,25 @@ fn main() -> ExitCode {
             args.config.config.is_some(),
             args.json,
         ),
+        Command::Conversations(args) => commands::conversations::run(args),
+        Command::Stop(args) => commands::stop::run(&args),
+        Command::Logs(args) => commands::logs::run(&args),
+        Command::Gc(args) => commands::gc::run(&args),
         Command::Sandbox(SandboxCommand::Run(args)) => Ok(commands::sandbox_run::run(args)),
         Command::Proxy => Ok(commands::proxy::run()),
+        Command::InstallService(args) => {
+            commands::service::install(&commands::service::InstallOptions {
+                config: args.config,
+                unit_dir: args.unit_dir,
+                no_start: args.no_start,
+            })
+        }
+        Command::UninstallService(args) => {
+            commands::service::uninstall(&commands::service::UninstallOptions {
+                unit_dir: args.unit_dir,
+                no_stop: args.no_stop,
+            })
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -10,7 +10,7 @@ mod support;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use airut_actors::housekeeping::{PruneReport, prune_images_where};
+use airut_actors::housekeeping::{PruneReport, planned_image_prune_where, prune_images_where};
 use airut_actors::sandbox::build_context::BuildContext;
 use airut_actors::sandbox::engine::Engine;
 use airut_actors::sandbox::images::{ImageCache, TaskImage};
@@ -121,6 +121,12 @@ async fn prune_removes_stale_task_images_and_keeps_the_rest() {
     assert_eq!(in_use, PruneReport::default(), "in use");
     assert!(survived_in_use, "an image in use was removed");
 
+    // a dry run (`airut gc --dry-run`) lists what the prune below takes,
+    // and removes nothing
+    let planned =
+        planned_image_prune_where(&engine, &names, &keep, Duration::ZERO, built_here(&hashes))
+            .await;
+    let planned_left = exists(&engine, &stale.tag).await && exists(&engine, &stale.repo_tag).await;
     let report = prune(Duration::ZERO, keep.clone()).await;
     let kept_survived = exists(&engine, &kept.tag).await && exists(&engine, &kept.repo_tag).await;
     let stale_left = exists(&engine, &stale.tag).await || exists(&engine, &stale.repo_tag).await;
@@ -138,6 +144,8 @@ async fn prune_removes_stale_task_images_and_keeps_the_rest() {
         removed,
         BTreeSet::from([stale.tag.as_str(), stale.repo_tag.as_str()])
     );
+    assert_eq!(planned.removed, report.removed, "the dry run's list");
+    assert!(planned_left, "the dry run removed an image");
     assert!(!stale_left, "the stale images are still there");
     assert!(kept_survived, "a kept image was removed");
     assert!(exists(&engine, &base_image()).await, "the base image");

@@ -8,6 +8,7 @@ pub mod housekeeping;
 pub mod hub;
 pub mod intake;
 pub mod keyed_lock;
+pub mod metrics;
 pub mod percent_encoding;
 pub mod repo;
 pub mod sandbox;

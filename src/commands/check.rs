@@ -20,6 +20,7 @@ pub fn run(config_path: &Path) -> u8 {
     lines.push(check_engine(&config));
     lines.push(check_cgroups(&config));
     lines.extend(check_claude(&config));
+    lines.extend(super::check_service::lines(&config));
     print!("{}", render(&lines));
     exit_code(&lines)
 }

@@ -18,9 +18,14 @@ pub fn run(config_path: &Path, explicit: bool, json: bool) -> Result<u8> {
     let config = if !config_path.exists() && !explicit {
         ServerConfig::default()
     } else {
-        config::load(config_path)
-            .map_err(|errors| anyhow!("config {} is invalid:\n{errors}", config_path.display()))?
-            .config
+        match config::load(config_path) {
+            Ok(loaded) => loaded.config,
+            // a gateway run with --resilient is up and shows the error itself
+            Err(_) => ServerConfig {
+                dashboard: config::dashboard_fallback(config_path),
+                ..ServerConfig::default()
+            },
+        }
     };
     if !config.dashboard.enabled {
         bail!("the dashboard is off (dashboard.enabled: false), so there is no local API to ask");
@@ -77,6 +82,7 @@ pub fn render(state: &Value) -> String {
         text(&state["version"]),
         text(&state["boot"])
     ));
+    render_config(&state["config"], &mut out);
     let repos = state["repos"].as_array().cloned().unwrap_or_default();
     if repos.is_empty() {
         out.push_str("repos: none configured\n");
@@ -124,9 +130,77 @@ pub fn render(state: &Value) -> String {
     out
 }
 
+/// Config reload state (`spec/config-reload.md`): generation, and the
+/// error or pending restart that needs the operator.
+fn render_config(config: &Value, out: &mut String) {
+    let Some(generation) = config["generation"].as_u64() else {
+        return;
+    };
+    let sha = config["config_sha256"]
+        .as_str()
+        .map_or("none", |s| &s[..s.len().min(12)]);
+    out.push_str(&format!("config: generation {generation}, sha256 {sha}\n"));
+    if let Some(error) = config["last_reload_error"].as_str() {
+        let what = if config["running_on_defaults"] == true {
+            "invalid, running on defaults"
+        } else {
+            "last edit rejected, previous config running"
+        };
+        out.push_str(&format!("  config error ({what}):\n"));
+        for line in error.lines() {
+            out.push_str(&format!("    {line}\n"));
+        }
+    }
+    let restart: Vec<&str> = config["restart_required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    if !restart.is_empty() {
+        out.push_str(&format!("  restart required for: {}\n", restart.join(", ")));
+    }
+    if let Some(pending) = config["reload_pending"].as_object() {
+        for (repo, what) in pending {
+            out.push_str(&format!(
+                "  repo {repo}: {} when idle\n",
+                what.as_str().unwrap_or("?")
+            ));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::render;
+
+    #[test]
+    fn renders_config_reload_state() {
+        let text = render(&serde_json::json!({
+            "version": "0.1.0", "boot": "ready", "repos": [], "tasks": [],
+            "config": {
+                "generation": 3, "config_sha256": "0123456789abcdef0123",
+                "last_reload_error": "config x is invalid:\nrepos.a.model (line 4): expected a string",
+                "running_on_defaults": false,
+                "restart_required": ["dashboard.port"],
+                "reload_pending": {"a": "restart"}
+            }
+        }));
+        assert!(
+            text.contains("config: generation 3, sha256 0123456789ab\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("    repos.a.model (line 4): expected a string\n"),
+            "{text}"
+        );
+        assert!(text.contains("last edit rejected"), "{text}");
+        assert!(
+            text.contains("restart required for: dashboard.port"),
+            "{text}"
+        );
+        assert!(text.contains("repo a: restart when idle"), "{text}");
+    }
 
     #[test]
     fn renders_boot_repos_channels_and_tasks() {

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod ids;
+pub mod metrics;
 pub mod pages;
 
 use actix_web::{App, HttpResponse, HttpServer, dev::Server, web};
@@ -43,6 +44,10 @@ struct Health {
     uptime_secs: u64,
     repos: usize,
     live_repos: usize,
+    /// Why the config file on disk is not running (invalid at start with
+    /// `--resilient`, or an invalid edit); absent when it runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    config_error: Option<String>,
 }
 
 /// `booting` until every repo has been tried once, `ok` when no repo is
@@ -77,16 +82,27 @@ async fn health(state: web::Data<WebState>) -> HttpResponse {
     let Ok(gateway) = state.gateway.send(GetGatewayState).await else {
         return HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "stopped"}));
     };
+    let reload = state
+        .gateway
+        .send(airut_actors::gateway::GetReloadStatus)
+        .await
+        .ok();
+    // on defaults because the file is invalid: nothing configured runs
+    let status = match &reload {
+        Some(r) if r.running_on_defaults => "config_error",
+        _ => health_status(&gateway),
+    };
     HttpResponse::Ok().json(Health {
-        status: health_status(&gateway),
+        status,
         boot: gateway.boot,
         uptime_secs: state.started.elapsed().as_secs(),
-        repos: state.repo_count,
+        repos: gateway.repos.len(),
         live_repos: gateway
             .repos
             .values()
             .filter(|s| **s == RepoStatus::Live)
             .count(),
+        config_error: reload.and_then(|r| r.last_reload_error),
     })
 }
 
@@ -115,6 +131,7 @@ pub fn start(
             .wrap(actix_web::middleware::from_fn(api::security::guard))
             .route("/api/version", web::get().to(version))
             .route("/api/health", web::get().to(health))
+            .route("/metrics", web::get().to(metrics::metrics))
             .configure(api::configure)
             .configure(pages::configure)
     })

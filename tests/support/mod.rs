@@ -3,7 +3,9 @@
 
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod airut_process;
 pub mod dir_channel;
+pub mod fake_slack;
 pub mod gateway_fixture;
 pub mod git_repo;
 pub mod mail_servers;

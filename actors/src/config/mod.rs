@@ -18,6 +18,7 @@ mod dotenv;
 mod email;
 mod env_source;
 mod errors;
+mod fallback;
 mod fields;
 mod load;
 mod migrate;
@@ -45,6 +46,7 @@ pub use email::{
 };
 pub use env_source::{EnvSource, dotenv_files};
 pub use errors::{ConfigError, ConfigErrors};
+pub use fallback::{dashboard_fallback, dashboard_from_text};
 pub use load::{LoadedConfig, load, load_str, load_with_env};
 pub use migrate::CURRENT_CONFIG_VERSION;
 pub use paths::default_config_path;

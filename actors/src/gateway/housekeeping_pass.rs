@@ -15,7 +15,9 @@ use tracing::{info, warn};
 use super::Gateway;
 use crate::channel::Channel;
 use crate::conversation::ConversationRecord;
-use crate::housekeeping::{busy_conversations, expired, prune_images, remove_conversation};
+use crate::housekeeping::{
+    busy_conversations, expired, planned_image_prune, prune_images, remove_conversation,
+};
 use crate::hub::{GatewayEvent, now_ms};
 use crate::intake::ConversationId;
 use crate::repo::{BusyConversations, RepoActor, RetireConversation};
@@ -28,6 +30,12 @@ const IMAGE_MIN_AGE: Duration = Duration::from_secs(24 * 3600);
 #[derive(Message, Debug, Clone, Copy)]
 #[rtype(result = "HousekeepingReport")]
 pub struct Housekeep;
+
+/// What a pass would remove now, removing nothing (`airut gc --dry-run`):
+/// the report lists the candidates as `removed`.
+#[derive(Message, Debug, Clone, Copy)]
+#[rtype(result = "HousekeepingReport")]
+pub struct PlanHousekeeping;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HousekeepingReport {
@@ -45,7 +53,7 @@ struct LiveRepo {
 
 impl Gateway {
     pub(super) fn housekeeping(&mut self, ctx: &mut Context<Self>) {
-        let pass = self.housekeeping_pass();
+        let pass = self.housekeeping_pass(false);
         ctx.spawn(actix::fut::wrap_future::<_, Self>(async move {
             let report = pass.await;
             if !report.removed.is_empty() || !report.errors.is_empty() {
@@ -54,7 +62,10 @@ impl Gateway {
         }));
     }
 
-    fn housekeeping_pass(&self) -> impl Future<Output = HousekeepingReport> + 'static {
+    fn housekeeping_pass(
+        &self,
+        dry_run: bool,
+    ) -> impl Future<Output = HousekeepingReport> + 'static {
         let live: Vec<LiveRepo> = self
             .repos
             .iter()
@@ -123,6 +134,10 @@ impl Gateway {
                 let Some(repo) = live.iter().find(|r| r.repo_id == repo_id) else {
                     continue;
                 };
+                if dry_run {
+                    report.removed.push((repo_id, id));
+                    continue;
+                }
                 if !repo
                     .addr
                     .send(RetireConversation(id.clone()))
@@ -153,8 +168,12 @@ impl Gateway {
                 }
             }
             if let Some(env) = prune {
-                let pruned =
-                    prune_images(&env.engine, &env.names, &BTreeSet::new(), IMAGE_MIN_AGE).await;
+                let (engine, names, keep) = (&env.engine, &env.names, &BTreeSet::new());
+                let pruned = if dry_run {
+                    planned_image_prune(engine, names, keep, IMAGE_MIN_AGE).await
+                } else {
+                    prune_images(engine, names, keep, IMAGE_MIN_AGE).await
+                };
                 report.images_removed = pruned.removed;
                 report.errors.extend(pruned.errors);
             }
@@ -167,6 +186,14 @@ impl Handler<Housekeep> for Gateway {
     type Result = ResponseFuture<HousekeepingReport>;
 
     fn handle(&mut self, _: Housekeep, _: &mut Context<Self>) -> Self::Result {
-        Box::pin(self.housekeeping_pass())
+        Box::pin(self.housekeeping_pass(false))
+    }
+}
+
+impl Handler<PlanHousekeeping> for Gateway {
+    type Result = ResponseFuture<HousekeepingReport>;
+
+    fn handle(&mut self, _: PlanHousekeeping, _: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.housekeeping_pass(true))
     }
 }

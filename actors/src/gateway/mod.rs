@@ -7,11 +7,17 @@
 mod backoff;
 mod environment;
 mod housekeeping_pass;
+mod reload;
+pub mod reload_diff;
 mod shutdown;
 
 pub use backoff::Backoff;
 pub use environment::EnvOverrides;
-pub use housekeeping_pass::{Housekeep, HousekeepingReport};
+pub use housekeeping_pass::{Housekeep, HousekeepingReport, PlanHousekeeping};
+pub use reload::{
+    ConfigOrigin, ConfigSource, GetReloadStatus, Reload, ReloadOutcome, ReloadStatus,
+    RepoConfigView,
+};
 pub use shutdown::{Shutdown, ShutdownReport};
 
 use std::collections::BTreeMap;
@@ -111,6 +117,7 @@ pub struct Gateway {
     repos: BTreeMap<String, RepoEntry>,
     boot: BootPhase,
     shutting_down: bool,
+    reload: reload::ReloadState,
 }
 
 impl Gateway {
@@ -144,6 +151,7 @@ impl Gateway {
             repos,
             boot: BootPhase::Starting,
             shutting_down: false,
+            reload: reload::ReloadState::default(),
         }
     }
 

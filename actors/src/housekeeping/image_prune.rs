@@ -66,6 +66,40 @@ pub async fn prune_images_where(
     min_age: Duration,
     consider: impl Fn(&ImageSummary) -> bool,
 ) -> PruneReport {
+    prune(engine, names, keep, min_age, consider, false).await
+}
+
+/// What [`prune_images`] would remove now, removing nothing (`airut gc
+/// --dry-run`). Only the first round of dangling images is listed: the
+/// parents a removal would leave dangling are not known before it.
+pub async fn planned_image_prune(
+    engine: &Engine,
+    names: &Names,
+    keep: &BTreeSet<String>,
+    min_age: Duration,
+) -> PruneReport {
+    planned_image_prune_where(engine, names, keep, min_age, |_| true).await
+}
+
+/// [`planned_image_prune`] limited as [`prune_images_where`] is.
+pub async fn planned_image_prune_where(
+    engine: &Engine,
+    names: &Names,
+    keep: &BTreeSet<String>,
+    min_age: Duration,
+    consider: impl Fn(&ImageSummary) -> bool,
+) -> PruneReport {
+    prune(engine, names, keep, min_age, consider, true).await
+}
+
+async fn prune(
+    engine: &Engine,
+    names: &Names,
+    keep: &BTreeSet<String>,
+    min_age: Duration,
+    consider: impl Fn(&ImageSummary) -> bool,
+    dry_run: bool,
+) -> PruneReport {
     let mut report = PruneReport::default();
     let keep: BTreeSet<&str> = keep.iter().map(|tag| short_name(tag)).collect();
     let now_s = jiff::Timestamp::now().as_second();
@@ -121,7 +155,11 @@ pub async fn prune_images_where(
             // while a task image built on it still exists.
             stale.sort_by_key(|tag| (!short_name(tag).starts_with(TASK_IMAGE), tag.clone()));
             for tag in stale {
-                remove(engine, &tag, &mut report).await;
+                if dry_run {
+                    report.removed.push(tag);
+                } else {
+                    remove(engine, &tag, &mut report).await;
+                }
             }
         }
         Err(err) => report
@@ -141,9 +179,13 @@ pub async fn prune_images_where(
         };
         let before = report.removed.len();
         for image in images.iter().filter(|image| usable(image)) {
-            remove(engine, &image.id, &mut report).await;
+            if dry_run {
+                report.removed.push(image.id.clone());
+            } else {
+                remove(engine, &image.id, &mut report).await;
+            }
         }
-        if report.removed.len() == before {
+        if dry_run || report.removed.len() == before {
             break;
         }
     }

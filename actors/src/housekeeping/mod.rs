@@ -9,5 +9,7 @@ pub mod select;
 pub use conversations::{
     HousekeepingError, SweepReport, busy_conversations, remove_conversation, sweep,
 };
-pub use image_prune::{PruneReport, prune_images, prune_images_where};
+pub use image_prune::{
+    PruneReport, planned_image_prune, planned_image_prune_where, prune_images, prune_images_where,
+};
 pub use select::expired;

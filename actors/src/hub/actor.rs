@@ -6,16 +6,19 @@
 //! order of events.
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix::prelude::*;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 use super::EventSink;
-use super::event::{BootPhase, GatewayEvent, RepoStatus};
-use super::task_record::{TaskRecord, apply, newest_first};
+use super::event::{BootPhase, GatewayEvent, RepoStatus, TaskRef, now_ms};
+use super::task_record::{TaskRecord, TaskStatus, apply, newest_first};
 use crate::intake::{ConversationId, IntakeId};
+use crate::metrics::{Counters, GatewayMetrics, LiveState, NetworkDecisions, count_task_log};
 use crate::store::Store;
 
 /// Finished tasks kept in memory and in the snapshot; older ones stay in
@@ -85,6 +88,31 @@ pub struct Subscribe;
 #[rtype(result = "HubSnapshot")]
 pub struct GetSnapshot;
 
+/// The counters and the live gauges for `GET /metrics`.
+#[derive(Message)]
+#[rtype(result = "MetricsSnapshot")]
+pub struct GetMetrics;
+
+#[derive(Debug, Clone)]
+pub struct MetricsSnapshot {
+    pub counters: Counters,
+    pub live: LiveState,
+}
+
+/// A finished task's network log was counted (off the hub's thread).
+#[derive(Message)]
+#[rtype(result = "()")]
+struct NetworkCounted {
+    repo_id: String,
+    conversation_id: ConversationId,
+    decisions: NetworkDecisions,
+    end_offset: u64,
+}
+
+/// The proxy's log writer flushes when its queue runs dry; the log is
+/// read this long after the task finished so its last lines are in.
+const NETWORK_LOG_SETTLE: Duration = Duration::from_secs(1);
+
 pub struct Hub {
     store: Store,
     boot: BootPhase,
@@ -95,6 +123,13 @@ pub struct Hub {
     rejections: Vec<RejectedMessage>,
     channels: BTreeMap<String, ChannelState>,
     events: broadcast::Sender<Arc<GatewayEvent>>,
+    metrics: GatewayMetrics,
+    /// The state directory, when finished tasks' network logs are to be
+    /// counted for the proxy metrics.
+    network_logs: Option<PathBuf>,
+    /// Per conversation, where the next task's lines start in its network
+    /// log (an optimisation: entries are also filtered by task id).
+    network_log_offsets: HashMap<ConversationId, u64>,
 }
 
 impl Hub {
@@ -109,6 +144,92 @@ impl Hub {
             rejections: Vec::new(),
             channels: BTreeMap::new(),
             events,
+            metrics: GatewayMetrics::new(now_ms()),
+            network_logs: None,
+            network_log_offsets: HashMap::new(),
+        }
+    }
+
+    /// Counts each finished task's proxy decisions from its conversation's
+    /// network log under `state_dir` (spec/metrics.md).
+    pub fn with_network_logs(mut self, state_dir: PathBuf) -> Hub {
+        self.network_logs = Some(state_dir);
+        self
+    }
+
+    /// Reads the task's network log on the blocking pool and reports back
+    /// with [`NetworkCounted`]; the hub's thread never touches the file.
+    fn count_network(&self, task: &TaskRef, ctx: &mut Context<Self>) {
+        let Some(state_dir) = &self.network_logs else {
+            return;
+        };
+        let repo_id = &task.repo_id;
+        // Repo ids are config keys; refuse anything that could leave the
+        // state directory all the same.
+        if repo_id.is_empty() || repo_id.contains(['/', '\\', '\0']) || repo_id.starts_with('.') {
+            return;
+        }
+        let path = state_dir
+            .join(repo_id)
+            .join("conversations")
+            .join(task.conversation_id.as_str())
+            .join(crate::task_runner::NETWORK_LOG);
+        let from = self
+            .network_log_offsets
+            .get(&task.conversation_id)
+            .copied()
+            .unwrap_or(0);
+        let (task, hub) = (task.clone(), ctx.address());
+        actix::spawn(async move {
+            tokio::time::sleep(NETWORK_LOG_SETTLE).await;
+            let task_id = task.task_id.clone();
+            let counted =
+                tokio::task::spawn_blocking(move || count_task_log(&path, from, &task_id)).await;
+            match counted {
+                Ok(Ok((decisions, end_offset))) => hub.do_send(NetworkCounted {
+                    repo_id: task.repo_id,
+                    conversation_id: task.conversation_id,
+                    decisions,
+                    end_offset,
+                }),
+                Ok(Err(err)) => tracing::warn!(
+                    task_id = %task.task_id,
+                    "counting the network log for metrics failed: {err}"
+                ),
+                Err(err) => tracing::warn!(task_id = %task.task_id, "network log count: {err}"),
+            }
+        });
+    }
+
+    fn metrics_snapshot(&self) -> MetricsSnapshot {
+        let mut live = LiveState::new(self.boot);
+        for (repo_id, status) in &self.repos {
+            live.set_repo(repo_id, status);
+        }
+        for (key, channel) in &self.channels {
+            if let Some((repo, name)) = key.split_once('/') {
+                live.channels
+                    .insert((repo.to_string(), name.to_string()), channel.state.clone());
+            }
+        }
+        for message in &self.queued_messages {
+            *live
+                .messages_queued
+                .entry(message.repo_id.clone())
+                .or_default() += 1;
+        }
+        // Unfinished tasks are never pruned, so the map holds them all.
+        for record in self.tasks.values() {
+            let gauge = match record.status {
+                TaskStatus::Queued => &mut live.tasks_queued,
+                TaskStatus::Running => &mut live.tasks_running,
+                TaskStatus::Finished => continue,
+            };
+            *gauge.entry(record.task.repo_id.clone()).or_default() += 1;
+        }
+        MetricsSnapshot {
+            counters: self.metrics.counters().clone(),
+            live,
         }
     }
 
@@ -279,8 +400,18 @@ impl Actor for Hub {
 impl Handler<Publish> for Hub {
     type Result = ();
 
-    fn handle(&mut self, Publish(event): Publish, _ctx: &mut Self::Context) {
+    fn handle(&mut self, Publish(event): Publish, ctx: &mut Self::Context) {
         self.fold(&event);
+        self.metrics.observe(&event, now_ms());
+        if let GatewayEvent::TaskFinished { task, .. } = &event {
+            self.count_network(task, ctx);
+        }
+        if let GatewayEvent::ConversationRemoved {
+            conversation_id, ..
+        } = &event
+        {
+            self.network_log_offsets.remove(conversation_id);
+        }
         // No subscribers is the normal case without a dashboard open.
         let _ = self.events.send(Arc::new(event));
     }
@@ -302,6 +433,26 @@ impl Handler<GetSnapshot> for Hub {
     }
 }
 
+impl Handler<GetMetrics> for Hub {
+    type Result = MessageResult<GetMetrics>;
+
+    fn handle(&mut self, _msg: GetMetrics, _ctx: &mut Self::Context) -> Self::Result {
+        MessageResult(self.metrics_snapshot())
+    }
+}
+
+impl Handler<NetworkCounted> for Hub {
+    type Result = ();
+
+    fn handle(&mut self, msg: NetworkCounted, _ctx: &mut Self::Context) {
+        self.metrics.add_network(&msg.repo_id, &msg.decisions);
+        if msg.end_offset > 0 {
+            self.network_log_offsets
+                .insert(msg.conversation_id, msg.end_offset);
+        }
+    }
+}
+
 /// An [`EventSink`] that publishes to the hub. `do_send` never waits, so a
 /// busy hub does not slow the publisher.
 pub fn sink(addr: Addr<Hub>) -> EventSink {
@@ -311,3 +462,7 @@ pub fn sink(addr: Addr<Hub>) -> EventSink {
 #[cfg(test)]
 #[path = "actor_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "actor_metrics_tests.rs"]
+mod metrics_tests;

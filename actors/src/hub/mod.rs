@@ -8,8 +8,8 @@ mod event;
 mod task_record;
 
 pub use actor::{
-    ChannelState, FINISHED_IN_SNAPSHOT, GetSnapshot, Hub, HubSnapshot, Publish, QueuedMessage,
-    REJECTIONS_IN_SNAPSHOT, RejectedMessage, Subscribe, sink,
+    ChannelState, FINISHED_IN_SNAPSHOT, GetMetrics, GetSnapshot, Hub, HubSnapshot, MetricsSnapshot,
+    Publish, QueuedMessage, REJECTIONS_IN_SNAPSHOT, RejectedMessage, Subscribe, sink,
 };
 pub use event::{BootPhase, GatewayEvent, RepoStatus, TaskRef, now_ms};
 pub use task_record::{INTERRUPTED, TaskRecord, TaskStatus, apply};

@@ -9,6 +9,10 @@
 //! `execution.max_concurrent` (gateway.md G8); it is held only around
 //! `run_task`, so intake and acknowledgements never wait on it.
 
+mod reload;
+
+pub use reload::RetireRepo;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -3,6 +3,7 @@
 
 mod conversations;
 pub mod files;
+mod housekeeping;
 pub mod security;
 mod state;
 pub(crate) mod stop;
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/api/task/{id}", web::get().to(conversations::task))
         .route("/api/task/{id}/stop", web::post().to(stop::stop_task))
+        .route("/api/housekeeping", web::post().to(housekeeping::run))
         .route("/api/ws", web::get().to(ws::ws))
         .route("/login", web::get().to(security::login_form))
         .route("/login", web::post().to(security::login));

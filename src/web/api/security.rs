@@ -160,7 +160,8 @@ fn token(state: &WebState) -> Option<&str> {
 }
 
 fn refusal(verdict: &Verdict, path: &str) -> HttpResponse {
-    let api = path.starts_with("/api/");
+    // A scraper reads the status and WWW-Authenticate, not a login page.
+    let api = path.starts_with("/api/") || path == "/metrics";
     match verdict {
         Verdict::Unauthorized if api => HttpResponse::Unauthorized()
             .insert_header((header::WWW_AUTHENTICATE, "Bearer"))

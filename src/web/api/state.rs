@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, web};
-use airut_actors::gateway::GetGatewayState;
+use airut_actors::gateway::{GetGatewayState, GetReloadStatus};
 use airut_actors::hub::{ChannelState, GetSnapshot, RepoStatus};
 use serde::Serialize;
 
@@ -63,8 +63,14 @@ pub async fn state(state: web::Data<WebState>) -> Result<HttpResponse, ApiError>
         .send(GetSnapshot)
         .await
         .map_err(|_| ApiError::unavailable("the hub has stopped"))?;
+    let config = state
+        .gateway
+        .send(GetReloadStatus)
+        .await
+        .map_err(|_| ApiError::unavailable("the gateway has stopped"))?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "instance": state.instance_id,
+        "config": config,
         "version": env!("CARGO_PKG_VERSION"),
         "boot": gateway.boot,
         "repos": repo_views(&gateway.repos, &snapshot.channels),

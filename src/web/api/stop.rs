@@ -75,8 +75,11 @@ pub async fn stop_conversation(
     stop(&state, &record.repo_id, id, query.drop_pending).await
 }
 
-/// Stops the conversation's running task when that is this task (the
-/// record says queued or running); never drops pending messages.
+/// Stops the conversation's task when that is this task: only the hub's
+/// live copy counts (a stored record that still says running belongs to
+/// a process that is gone, and stopping the conversation then would hit
+/// whatever it runs now). 409 when the task is not the one running or
+/// queued to run; never drops pending messages.
 pub async fn stop_task(
     state: web::Data<WebState>,
     id: web::Path<String>,
@@ -85,11 +88,28 @@ pub async fn stop_task(
         return Err(ApiError::not_found("no such task"));
     };
     let snapshot = snapshot(&state).await?;
-    let task = find_task(&snapshot, &state.store, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such task"))?;
-    if task.status == TaskStatus::Finished {
-        return Err(ApiError::conflict("the task has finished"));
+    let live = snapshot
+        .tasks
+        .iter()
+        .find(|t| t.task.task_id == *id && t.status != TaskStatus::Finished)
+        .cloned();
+    let Some(task) = live else {
+        return match find_task(&snapshot, &state.store, &id).await? {
+            Some(_) => Err(ApiError::conflict("the task is not running")),
+            None => Err(ApiError::not_found("no such task")),
+        };
+    };
+    let result = send_stop(&state, &task.task.repo_id, conversation_id, false).await?;
+    match result.stopped_task {
+        Some(stopped) if stopped == *id => Ok(HttpResponse::Ok().json(serde_json::json!({
+            "stopped_task": stopped,
+            "dropped": 0,
+        }))),
+        // The task ended between the snapshot and the stop; whatever the
+        // conversation ran instead was already told to stop, so say so.
+        Some(other) => Err(ApiError::conflict(format!(
+            "the task is not running (task {other} was running and was stopped)"
+        ))),
+        None => Err(ApiError::conflict("the task is not running")),
     }
-    stop(&state, &task.task.repo_id, conversation_id, false).await
 }

@@ -74,9 +74,15 @@ pub async fn overview_page(state: web::Data<WebState>) -> HttpResponse {
     let Some(snapshot) = snapshot(&state).await else {
         return not_found(&state, "The gateway is stopping.");
     };
+    let config = state
+        .gateway
+        .send(airut_actors::gateway::GetReloadStatus)
+        .await
+        .ok();
     let page = OverviewPage {
         page: meta(&state, "Overview".into(), "state".into(), Vec::new()),
         view: overview::overview(&snapshot, now_ms()),
+        config,
     };
     ok(page.render())
 }

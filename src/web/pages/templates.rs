@@ -47,6 +47,9 @@ pub struct PageMeta {
 pub struct OverviewPage {
     pub page: PageMeta,
     pub view: OverviewView,
+    /// Live config reload: why the file on disk is not running, and server
+    /// keys waiting for a restart (`spec/config-reload.md`).
+    pub config: Option<airut_actors::gateway::ReloadStatus>,
 }
 
 #[derive(Template)]
