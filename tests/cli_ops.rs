@@ -382,6 +382,22 @@ async fn operator_commands_against_a_running_gateway() {
     }
     // the task is blocked on the gate: it cannot have ended yet
     assert_eq!(server.main_requests().len(), 2);
+    // `status` during the task shows it running, in human form and JSON
+    let status_text = cli.ok(&["status"]).await;
+    assert!(status_text.contains("tasks: 1 running"), "{status_text}");
+    assert!(
+        status_text.contains(&format!("running {}-", followed.as_str())),
+        "{status_text}"
+    );
+    let status_json: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["status", "--json"]).await).expect("status JSON");
+    let running: Vec<&serde_json::Value> = status_json["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .filter(|t| t["status"] == "running")
+        .collect();
+    assert_eq!(running.len(), 1, "{status_json}");
     std::fs::write(conversation_dir(&followed).join("workspace").join("go"), "")
         .expect("open the gate");
     while let Some(line) = tokio::time::timeout(Duration::from_secs(120), out.next_line())

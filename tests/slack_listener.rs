@@ -11,11 +11,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use airut_actors::channel::ProductionChannels;
-use airut_actors::hub::GatewayEvent;
+use airut_actors::gateway::Shutdown;
+use airut_actors::hub::{GatewayEvent, RepoStatus};
 use airut_actors::intake::{IntakeId, IntakeJournal, JournalEntry};
 use airut_testkit::model_server::{ModelServer, Script, Turn};
 use support::fake_slack::{APP_TOKEN, BOT_TOKEN, Delivery, FakeSlack, FakeUser, UserMessage};
-use support::gateway_fixture::{GatewayFixture, MODEL, live_repo, upstream};
+use support::gateway_fixture::{GatewayFixture, MODEL, live_repo, upstream, wait_repo};
 
 const REPO: &str = "slk";
 const WAIT: Duration = Duration::from_secs(30);
@@ -345,4 +346,31 @@ async fn threads_replay_and_stick_rejections_are_typed_and_foreign_hosts_get_no_
         matches!(foreign.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
         "the foreign host was contacted"
     );
+}
+
+/// A bot token Slack refuses fails the repo's start with an error naming
+/// the key (shown on the dashboard, retried with backoff), and never opens
+/// a Socket Mode connection that would refuse every message later.
+#[actix::test]
+async fn a_refused_bot_token_fails_the_repo_start_naming_the_key() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let repo_url = upstream(&root.join("up"));
+    let fake = FakeSlack::start();
+    let yaml = slack_yaml(&repo_url, &fake.api_url()).replace(BOT_TOKEN, "xoxb-revoked-0000");
+    let fx = GatewayFixture::new(root);
+    let gateway = fx.start_with(&yaml, "http://127.0.0.1:9", Arc::new(ProductionChannels));
+    let failed = wait_repo(&gateway, REPO, WAIT, |s| {
+        matches!(s, RepoStatus::Failed { .. })
+    })
+    .await;
+    let RepoStatus::Failed { error, .. } = failed else {
+        unreachable!("waited for Failed");
+    };
+    assert!(error.contains("invalid_auth"), "{error}");
+    assert!(error.contains("repos.slk.slack.bot_token"), "{error}");
+    assert!(!error.contains("xoxb-revoked"), "the token leaked: {error}");
+    assert_eq!(fake.connections_opened(), 0);
+    gateway.send(Shutdown).await.expect("shutdown");
 }

@@ -12,7 +12,7 @@
 use std::fmt::Write as _;
 
 use airut_actors::sandbox::stream_json::{ClaudeEvent, ContentBlock, EventKind, parse_value};
-use airut_proxy::netlog::{NetLogEntry, Verdict, render_text};
+use airut_proxy::netlog::{NetLogEntry, Verdict, is_invisible_format, render_text};
 use serde_json::Value;
 
 /// Characters of one line's detail before it is clipped.
@@ -94,20 +94,6 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
-}
-
-fn is_invisible_format(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00ad}'
-            | '\u{061c}'
-            | '\u{180e}'
-            | '\u{200b}'..='\u{200f}'
-            | '\u{2028}'..='\u{202e}'
-            | '\u{2060}'..='\u{206f}'
-            | '\u{feff}'
-            | '\u{fff9}'..='\u{fffb}'
-    )
 }
 
 /// [`escape`]d, trimmed, at most `max` characters (`…` marks a cut).

@@ -5,6 +5,7 @@
 //!
 //! Object safe (`Arc<dyn Channel>`): every method returns a boxed future.
 
+mod background_listener;
 pub mod email;
 mod factory;
 mod routed;
@@ -19,6 +20,7 @@ use thiserror::Error;
 
 use crate::intake::{ConversationId, InboundMessage};
 
+pub use background_listener::{ListenerHealth, spawn_listener};
 pub use factory::{
     ChannelContext, ChannelFactory, Listener, ProductionChannels, StartedChannel,
     UnavailableChannels,

@@ -91,8 +91,9 @@ fn display_name(msg: &InboundMessage) -> String {
     }
 }
 
-/// `name`, or `stem-1.ext`, `stem-2.ext`, … if taken.
-fn unique_name(name: &str, taken: &mut HashSet<String>) -> String {
+/// `name`, or `stem-1.ext`, `stem-2.ext`, … if taken. Channels use it
+/// for the files of one message; coalescing for the files of one task.
+pub(crate) fn unique_name(name: &str, taken: &mut HashSet<String>) -> String {
     if taken.insert(name.to_string()) {
         return name.to_string();
     }

@@ -4,6 +4,7 @@
 //! `spec/intake.md`.
 
 mod coalesce;
+pub(crate) use coalesce::unique_name;
 mod journal;
 mod message;
 mod records;

@@ -77,5 +77,5 @@ pub enum Verdict {
 mod render;
 mod writer;
 
-pub use render::render_text;
+pub use render::{is_invisible_format, render_text};
 pub use writer::NetLog;

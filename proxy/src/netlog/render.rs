@@ -160,7 +160,8 @@ fn escape(value: &str, spaces: bool) -> String {
 
 /// Characters that move or hide text on screen without being control
 /// characters: zero-width, line/paragraph separators, bidi controls, BOM.
-fn is_invisible_format(c: char) -> bool {
+/// Anything that prints log text on a terminal escapes these.
+pub fn is_invisible_format(c: char) -> bool {
     matches!(
         c,
         '\u{00ad}'

@@ -8,18 +8,18 @@ use std::time::Duration;
 
 use actix::Addr;
 use futures_util::future::BoxFuture;
-use tokio::sync::watch;
 
 use super::compose::ComposeLimits;
 use super::imap_session::ImapLogin;
 use super::intake::EmailIntake;
-use super::listener::{self, ListenerHealth, ListenerSettings, LoginSource};
+use super::listener::{self, ListenerSettings, LoginSource};
 use super::outbound::EmailChannel;
 use super::sender::{SmtpLogin, SmtpSender};
 use super::{MailError, SmtpLoginSource, tls};
-use crate::channel::{ChannelContext, ChannelError, ChannelFactory, Listener, StartedChannel};
+use crate::channel::{
+    ChannelContext, ChannelError, ChannelFactory, StartedChannel, spawn_listener,
+};
 use crate::config::{ChannelKind, EmailConfig, RepoConfig};
-use crate::hub::{EventSink, GatewayEvent};
 use crate::repo::RepoActor;
 
 /// The listener waits at most this long between reconnection attempts.
@@ -141,14 +141,9 @@ fn start_email(
         login: imap_login,
         max_backoff: MAX_BACKOFF,
     };
-    let (health_tx, health_rx) = watch::channel(ListenerHealth::Starting);
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let listening = actix::spawn(listener::run(settings, handler, health_tx, stop_rx));
-    actix::spawn(report_health(
-        repo_id.to_string(),
-        health_rx,
-        context.events.clone(),
-    ));
+    let listener = spawn_listener(repo_id, "email", context.events.clone(), |health, stop| {
+        listener::run(settings, handler, health, stop)
+    });
     let channel = EmailChannel {
         from: email.account.from.clone(),
         store: context.store.clone(),
@@ -164,55 +159,6 @@ fn start_email(
     Ok(StartedChannel {
         kind: ChannelKind::Email,
         channel: Arc::new(channel),
-        listener: Some(Box::new(EmailListener {
-            stop: stop_tx,
-            task: listening,
-        })),
+        listener: Some(listener),
     })
-}
-
-struct EmailListener {
-    stop: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Listener for EmailListener {
-    fn stop(self: Box<Self>) -> BoxFuture<'static, ()> {
-        let _ = self.stop.send(true);
-        let task = self.task;
-        Box::pin(async move {
-            // a listener stuck in a server call is abandoned after 10 s
-            let abort = task.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(10), task)
-                .await
-                .is_err()
-            {
-                abort.abort();
-            }
-        })
-    }
-}
-
-async fn report_health(
-    repo_id: String,
-    mut health: watch::Receiver<ListenerHealth>,
-    events: EventSink,
-) {
-    loop {
-        let (state, error) = match &*health.borrow_and_update() {
-            ListenerHealth::Starting => ("starting".to_string(), None),
-            ListenerHealth::Connected => ("connected".to_string(), None),
-            ListenerHealth::Degraded { error, .. } => ("degraded".to_string(), Some(error.clone())),
-            ListenerHealth::Stopped => ("stopped".to_string(), None),
-        };
-        events.publish(GatewayEvent::ChannelHealth {
-            repo_id: repo_id.clone(),
-            channel: "email".into(),
-            state,
-            error,
-        });
-        if health.changed().await.is_err() {
-            return;
-        }
-    }
 }

@@ -19,6 +19,7 @@ use tracing::{info, warn};
 
 use super::MailError;
 use super::imap_session::{ImapLogin, ImapSession, open};
+pub use crate::channel::ListenerHealth;
 use crate::config::ImapConfig;
 
 /// Where messages the parser cannot handle are kept for the operator.
@@ -45,19 +46,6 @@ pub enum Disposition {
 
 pub trait MessageHandler: Send + Sync + 'static {
     fn handle(&self, message: MailboxMessage) -> BoxFuture<'_, Disposition>;
-}
-
-/// Where the listener is, for the dashboard.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ListenerHealth {
-    Starting,
-    Connected,
-    /// Retrying after `error`; `attempt` counts failures in a row.
-    Degraded {
-        error: String,
-        attempt: u32,
-    },
-    Stopped,
 }
 
 /// Supplies the login for each connection (OAuth2 tokens expire, so it is

@@ -2,26 +2,26 @@
 //! through [`SlackIntake`]) and the answering side, and reports the
 //! listener's health as `ChannelHealth` events.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix::Addr;
 use futures_util::future::BoxFuture;
-use tokio::sync::watch;
+use tracing::warn;
 
 use super::api::SlackApi;
 use super::authorizer::{Authorizer, LOOKUP_TTL};
 use super::directory::SlackDirectory;
 use super::inbound::InboundLimits;
-use super::intake::SlackIntake;
+use super::intake::{GREETED_MEMORY, REJECTED_MEMORY, SlackIntake};
 use super::outbound::{SlackChannel, SlackOutboundSettings};
-use super::socket::{self, SocketHealth, SocketSettings};
+use super::recent_keys::RecentKeys;
+use super::socket::{self, SocketSettings};
 use crate::channel::{
-    Channel, ChannelContext, ChannelError, ChannelFactory, Listener, StartedChannel,
+    Channel, ChannelContext, ChannelError, ChannelFactory, StartedChannel, spawn_listener,
 };
 use crate::config::{ChannelKind, RepoConfig, SlackConfig};
-use crate::hub::{EventSink, GatewayEvent};
 use crate::intake::IntakeJournal;
 use crate::repo::RepoActor;
 
@@ -45,18 +45,52 @@ impl ChannelFactory for SlackChannelFactory {
                     repo.repo_id
                 )));
             };
-            start_slack(&repo.repo_id, slack, intake, context)
+            let api = SlackApi::new(&slack.api_url, &slack.bot_token)?;
+            check_bot_token(&api, &repo.repo_id).await?;
+            start_slack(api, &repo.repo_id, slack, intake, context)
         })
     }
 }
 
+/// A wrong or revoked bot token fails the repo's start with a message
+/// naming the key (the gateway shows it and retries), instead of every
+/// message later being refused as "workspace unknown". Other failures —
+/// Slack unreachable for a moment — do not hold the channel back: the
+/// authorizer asks again per message.
+async fn check_bot_token(api: &SlackApi, repo_id: &str) -> Result<(), ChannelError> {
+    match api.get_json("auth.test", &[]).await {
+        Ok(_) => Ok(()),
+        Err(error) if is_token_refusal(&error.0) => Err(ChannelError(format!(
+            "Slack refused the bot token ({}); check repos.{repo_id}.slack.bot_token",
+            error.0
+        ))),
+        Err(error) => {
+            warn!(repo = repo_id, %error, "slack: auth.test failed at start; going on");
+            Ok(())
+        }
+    }
+}
+
+/// Slack's error codes for a token that will not work until it is replaced.
+fn is_token_refusal(error: &str) -> bool {
+    const CODES: &[&str] = &[
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "not_allowed_token_type",
+    ];
+    CODES.iter().any(|code| error.contains(code))
+}
+
 fn start_slack(
+    api: SlackApi,
     repo_id: &str,
     slack: &SlackConfig,
     intake: Addr<RepoActor>,
     context: ChannelContext,
 ) -> Result<StartedChannel, ChannelError> {
-    let api = SlackApi::new(&slack.api_url, &slack.bot_token)?;
     let authorizer = Arc::new(Authorizer::new(
         SlackDirectory(api.clone()),
         slack.authorized.clone(),
@@ -73,7 +107,8 @@ fn start_slack(
         events: context.events.clone(),
         limits: InboundLimits::default(),
         in_flight: Mutex::new(HashSet::new()),
-        greeted: Mutex::new(VecDeque::new()),
+        greeted: RecentKeys::new(GREETED_MEMORY),
+        rejected: RecentKeys::new(REJECTED_MEMORY),
     });
     let settings = SocketSettings {
         api: api.clone(),
@@ -81,26 +116,18 @@ fn start_slack(
         initial_backoff: INITIAL_BACKOFF,
         max_backoff: MAX_BACKOFF,
     };
-    let (health_tx, health_rx) = watch::channel(SocketHealth::Starting);
-    let (stop_tx, stop_rx) = watch::channel(false);
     // The bot's user id is needed to see mentions in `message` events;
     // learn it now rather than on the first event.
     actix::spawn(async move {
         authorizer.workspace().await;
     });
-    let listening = actix::spawn(socket::run(settings, handler, health_tx, stop_rx));
-    actix::spawn(report_health(
-        repo_id.to_string(),
-        health_rx,
-        context.events.clone(),
-    ));
+    let listener = spawn_listener(repo_id, "slack", context.events.clone(), |health, stop| {
+        socket::run(settings, handler, health, stop)
+    });
     Ok(StartedChannel {
         kind: ChannelKind::Slack,
         channel: outbound_channel(api, repo_id, &context),
-        listener: Some(Box::new(SlackListener {
-            stop: stop_tx,
-            task: listening,
-        })),
+        listener: Some(listener),
     })
 }
 
@@ -113,47 +140,17 @@ fn outbound_channel(api: SlackApi, repo_id: &str, context: &ChannelContext) -> A
     Arc::new(SlackChannel::new(api, repo_id.to_string(), settings))
 }
 
-struct SlackListener {
-    stop: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
-}
+#[cfg(test)]
+mod tests {
+    use super::is_token_refusal;
 
-impl Listener for SlackListener {
-    fn stop(self: Box<Self>) -> BoxFuture<'static, ()> {
-        let _ = self.stop.send(true);
-        let task = self.task;
-        Box::pin(async move {
-            let abort = task.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(10), task)
-                .await
-                .is_err()
-            {
-                abort.abort();
-            }
-        })
-    }
-}
-
-async fn report_health(
-    repo_id: String,
-    mut health: watch::Receiver<SocketHealth>,
-    events: EventSink,
-) {
-    loop {
-        let (state, error) = match &*health.borrow_and_update() {
-            SocketHealth::Starting => ("starting".to_string(), None),
-            SocketHealth::Connected => ("connected".to_string(), None),
-            SocketHealth::Degraded { error, .. } => ("degraded".to_string(), Some(error.clone())),
-            SocketHealth::Stopped => ("stopped".to_string(), None),
-        };
-        events.publish(GatewayEvent::ChannelHealth {
-            repo_id: repo_id.clone(),
-            channel: "slack".into(),
-            state,
-            error,
-        });
-        if health.changed().await.is_err() {
-            return;
-        }
+    #[test]
+    fn only_token_errors_fail_the_start() {
+        assert!(is_token_refusal("auth.test: invalid_auth"));
+        assert!(is_token_refusal(
+            "auth.test: Slack API error: token_revoked"
+        ));
+        assert!(!is_token_refusal("auth.test: connection refused"));
+        assert!(!is_token_refusal("auth.test: ratelimited"));
     }
 }

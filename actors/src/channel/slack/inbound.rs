@@ -19,7 +19,7 @@ use super::events::Candidate;
 use super::render::mentions::{resolve_inbound, strip_bot_mention};
 use crate::channel::ChannelError;
 use crate::config::ChannelKind;
-use crate::intake::{Attachment, InboundMessage, Sender};
+use crate::intake::{Attachment, InboundMessage, Sender, unique_name};
 
 /// Limits on what one message brings in.
 #[derive(Debug, Clone)]
@@ -107,25 +107,6 @@ pub fn safe_file_name(raw: &str) -> String {
         end -= 1;
     }
     name[..end].to_string()
-}
-
-/// `name`, or `stem-1.ext`, `stem-2.ext`, … if taken.
-pub fn unique_name(name: &str, taken: &mut HashSet<String>) -> String {
-    if taken.insert(name.to_string()) {
-        return name.to_string();
-    }
-    let (stem, ext) = match name.rfind('.') {
-        Some(dot) if dot > 0 => (&name[..dot], &name[dot..]),
-        _ => (name, ""),
-    };
-    let mut n = 1u32;
-    loop {
-        let candidate = format!("{stem}-{n}{ext}");
-        if taken.insert(candidate.clone()) {
-            return candidate;
-        }
-        n += 1;
-    }
 }
 
 /// User ids of `<@U…>` / `<@U…|label>` tokens, in order, once each.

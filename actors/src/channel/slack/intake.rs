@@ -4,7 +4,7 @@
 //! the message (names, replay, files) and submit it to the repo, which
 //! journals it. Only then does the socket acknowledge the envelope.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,6 +18,7 @@ use super::api::SlackApi;
 use super::authorizer::{Authorizer, Directory};
 use super::events::{Candidate, Classified, Engagement, Filters, SlackEvent, classify};
 use super::inbound::{self, BuildContext, InboundLimits};
+use super::recent_keys::RecentKeys;
 use super::socket::EnvelopeHandler;
 use crate::hub::{EventSink, GatewayEvent, now_ms};
 use crate::intake::{IntakeJournal, Recorded};
@@ -29,7 +30,10 @@ const IN_FLIGHT_WAIT: Duration = Duration::from_secs(20);
 const IN_FLIGHT_POLL: Duration = Duration::from_millis(50);
 /// Assistant threads greeted recently, so a redelivered
 /// `assistant_thread_started` does not greet twice.
-const GREETED_MEMORY: usize = 512;
+pub const GREETED_MEMORY: usize = 512;
+/// Messages refused recently, so the `app_mention` and `message` copies of
+/// one refused message show as one rejection.
+pub const REJECTED_MEMORY: usize = 512;
 
 pub const GREETING: &str = "Hello! How can I help you today?";
 pub const GREETING_STATUS: &str = "is getting ready...";
@@ -48,7 +52,8 @@ pub struct SlackIntake<D> {
     pub events: EventSink,
     pub limits: InboundLimits,
     pub in_flight: Mutex<HashSet<String>>,
-    pub greeted: Mutex<VecDeque<String>>,
+    pub greeted: RecentKeys,
+    pub rejected: RecentKeys,
 }
 
 impl<D: Directory + 'static> EnvelopeHandler for SlackIntake<D> {
@@ -161,6 +166,9 @@ impl<D: Directory + 'static> SlackIntake<D> {
         let sender = match self.authorizer.authorize(&candidate.user).await {
             Ok(sender) => sender,
             Err(rejection) => {
+                if !self.rejected.first_time(&dedupe) {
+                    return true;
+                }
                 let shown = match self.authorizer.user(&candidate.user).await {
                     Ok(Some(user)) => user.attribution(),
                     _ => candidate.user.clone(),
@@ -223,16 +231,8 @@ impl<D: Directory + 'static> SlackIntake<D> {
     /// A new assistant thread: a status while the greeting is posted
     /// (posting clears it). Best effort.
     async fn greet(&self, channel: &str, thread_ts: &str) {
-        let key = format!("{channel}:{thread_ts}");
-        {
-            let mut greeted = lock(&self.greeted);
-            if greeted.contains(&key) {
-                return;
-            }
-            if greeted.len() >= GREETED_MEMORY {
-                greeted.pop_front();
-            }
-            greeted.push_back(key);
+        if !self.greeted.first_time(&format!("{channel}:{thread_ts}")) {
+            return;
         }
         let status =
             json!({"channel_id": channel, "thread_ts": thread_ts, "status": GREETING_STATUS});

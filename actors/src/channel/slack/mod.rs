@@ -13,6 +13,7 @@ pub mod inbound;
 pub mod intake;
 pub mod origin;
 pub mod outbound;
+mod recent_keys;
 pub mod render;
 pub mod socket;
 pub mod uploads;

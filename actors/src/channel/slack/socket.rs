@@ -25,6 +25,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tracing::{debug, info, warn};
 
 use super::api::{SlackApi, api_error};
+use crate::channel::ListenerHealth;
 use crate::config::Secret;
 
 /// We ping this often; Slack pings too.
@@ -33,19 +34,6 @@ const PING_INTERVAL: Duration = Duration::from_secs(15);
 const SILENCE_LIMIT: Duration = Duration::from_secs(60);
 /// How long the server has to say `hello` after the handshake.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// What the dashboard sees.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SocketHealth {
-    Starting,
-    Connected,
-    /// Reconnecting after `error`; `attempt` counts failures in a row.
-    Degraded {
-        error: String,
-        attempt: u32,
-    },
-    Stopped,
-}
 
 /// Gets the `payload` of every `events_api` envelope; the envelope is
 /// acknowledged only if the returned future says `true`.
@@ -133,7 +121,7 @@ enum Ended {
 pub async fn run(
     settings: SocketSettings,
     handler: Arc<dyn EnvelopeHandler>,
-    health: watch::Sender<SocketHealth>,
+    health: watch::Sender<ListenerHealth>,
     mut stop: watch::Receiver<bool>,
 ) {
     let token = SlackApiToken::new(SlackApiTokenValue::new(
@@ -154,7 +142,7 @@ pub async fn run(
                 }
                 failures += 1;
                 warn!(error, attempt = failures, wait = ?backoff, "slack: socket mode connection lost");
-                let _ = health.send(SocketHealth::Degraded {
+                let _ = health.send(ListenerHealth::Degraded {
                     error,
                     attempt: failures,
                 });
@@ -170,14 +158,14 @@ pub async fn run(
             }
         }
     }
-    let _ = health.send(SocketHealth::Stopped);
+    let _ = health.send(ListenerHealth::Stopped);
 }
 
 async fn connect(
     settings: &SocketSettings,
     token: &SlackApiToken,
     handler: &Arc<dyn EnvelopeHandler>,
-    health: &watch::Sender<SocketHealth>,
+    health: &watch::Sender<ListenerHealth>,
     stop: &mut watch::Receiver<bool>,
 ) -> Ended {
     let lost = |error: String| Ended::Lost {
@@ -243,7 +231,7 @@ async fn connect(
                     Step::Hello => {
                         said_hello = true;
                         info!("slack: socket mode connected");
-                        let _ = health.send(SocketHealth::Connected);
+                        let _ = health.send(ListenerHealth::Connected);
                     }
                     Step::Disconnect(reason) => {
                         break Ended::Lost { error: format!("Slack asked to reconnect ({reason})"), healthy: true };
