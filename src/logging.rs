@@ -27,9 +27,11 @@ impl LogRedaction {
         }
     }
 
-    pub fn set(&self, registry: &SecretRegistry) {
+    /// Adds the secrets of a (re)loaded config. Secrets of earlier loads
+    /// stay: a task started before a reload still holds the old values.
+    pub fn add(&self, registry: &SecretRegistry) {
         if let Ok(mut guard) = self.registry.write() {
-            *guard = registry.clone();
+            guard.extend(registry);
         }
     }
 }

@@ -116,7 +116,7 @@ fn startup_config(
 fn load_config(path: &Path, redaction: &LogRedaction) -> ConfigSource {
     match config::load(path) {
         Ok(loaded) => {
-            redaction.set(&loaded.secrets);
+            redaction.add(&loaded.secrets);
             for warning in &loaded.warnings {
                 warn!(path = %path.display(), "{warning}");
             }
