@@ -10,9 +10,9 @@
 //!
 //! Besides the totals it prints where the time goes, from the fake (when
 //! the envelope was acknowledged, when each post landed; polled every
-//! 2 ms) and from the gateway's events (timestamped on arrival in the
-//! event sink). "Gateway share" is the total minus the container run
-//! (`TaskStarted` → `TaskFinished`).
+//! 0.5 ms from a thread of its own) and from the gateway's events
+//! (timestamped on arrival in the event sink). "Gateway share" is the
+//! total minus the container run (`TaskStarted` → `TaskFinished`).
 //!
 //! `cargo bench --bench slack_roundtrip` (after `source
 //! /run/airut-test/env`); `AIRUT_BENCH_RUNS` sets the runs per case
@@ -48,7 +48,7 @@ const ACK_TEXT: &str = "started working on this";
 const ANSWER: &str = "Bench answer.";
 const MODEL_HOST: &str = "model.test";
 const WAIT: Duration = Duration::from_secs(180);
-const POLL: Duration = Duration::from_millis(2);
+const POLL: Duration = Duration::from_micros(500);
 
 #[derive(Clone, Copy, PartialEq)]
 enum Sandbox {
@@ -143,12 +143,12 @@ impl Legs {
         line(
             "  picked up -> TaskStarted",
             &self.to_started,
-            "ack post, git, image check",
+            "journal mark_running (ack post runs alongside)",
         );
         line(
             "  TaskStarted -> first Claude event",
             &self.container_up,
-            "container (+sandbox) up, Claude boots",
+            "workspace, image check, container (+sandbox), Claude boots",
         );
         line(
             "  first Claude event -> result event",
@@ -241,16 +241,20 @@ fn text(m: &Value) -> &str {
     m["text"].as_str().unwrap_or_default()
 }
 
-/// Sends `message` and waits for the envelope's acknowledgement, the
-/// acknowledgement post (when `ack`), the answer post, and the task's
-/// `TaskFinished`; also the thread the bot answered in.
-async fn exchange(
-    fake: &FakeSlack,
-    timeline: &Timeline,
-    message: UserMessage,
-    ack: bool,
-) -> (Exchange, String) {
-    let from = timeline.lock().expect("timeline").len();
+/// What the fake showed after one delivery, as seen by [`watch`].
+struct Seen {
+    delivered: Instant,
+    acked: Instant,
+    ack_post: Option<Instant>,
+    answer: Instant,
+    thread: String,
+}
+
+/// Delivers `message` and polls the fake until the envelope is
+/// acknowledged and the answer (and, when `ack`, the acknowledgement) is
+/// in the thread. Runs on its own thread: polled from the actix runtime,
+/// each instant would wait for the gateway under test to yield.
+fn watch(fake: &FakeSlack, message: UserMessage, ack: bool) -> Seen {
     // a follow-up's thread already holds the earlier posts
     let prior = message
         .thread_ts
@@ -273,8 +277,16 @@ async fn exchange(
         if answer.is_none() && fresh.iter().any(|m| text(m).contains(ANSWER)) {
             answer = Some(now);
         }
-        if acked.is_some() && answer.is_some() && (ack_post.is_some() || !ack) {
-            break;
+        if let (Some(acked), Some(answer)) = (acked, answer)
+            && (ack_post.is_some() || !ack)
+        {
+            return Seen {
+                delivered,
+                acked,
+                ack_post,
+                answer,
+                thread,
+            };
         }
         assert!(
             delivered.elapsed() < WAIT,
@@ -282,10 +294,31 @@ async fn exchange(
             acked.is_some(),
             fresh.iter().map(text).collect::<Vec<_>>()
         );
-        tokio::time::sleep(POLL).await;
+        std::thread::sleep(POLL);
     }
+}
+
+/// Sends `message` and waits for the envelope's acknowledgement, the
+/// acknowledgement post (when `ack`), the answer post, and the task's
+/// `TaskFinished`; also the thread the bot answered in.
+async fn exchange(
+    fake: &Arc<FakeSlack>,
+    timeline: &Timeline,
+    message: UserMessage,
+    ack: bool,
+) -> (Exchange, String) {
+    let from = timeline.lock().expect("timeline").len();
+    let seen = {
+        let fake = Arc::clone(fake);
+        tokio::task::spawn_blocking(move || watch(&fake, message, ack))
+            .await
+            .expect("watcher")
+    };
     if !ack {
-        assert!(ack_post.is_none(), "a second acknowledgement in the thread");
+        assert!(
+            seen.ack_post.is_none(),
+            "a second acknowledgement in the thread"
+        );
     }
     let waited = Instant::now();
     let events = loop {
@@ -339,10 +372,10 @@ async fn exchange(
         }
     }
     let exchange = Exchange {
-        delivered,
-        acked: acked.unwrap_or(delivered),
-        ack_post,
-        answer: answer.unwrap_or(delivered),
+        delivered: seen.delivered,
+        acked: seen.acked,
+        ack_post: seen.ack_post,
+        answer: seen.answer,
         queued,
         started,
         first_claude,
@@ -350,13 +383,13 @@ async fn exchange(
         finished,
         conversation,
     };
-    (exchange, thread)
+    (exchange, seen.thread)
 }
 
 /// `runs` new conversations, each followed by one follow-up, after one
 /// warm-up pair.
 async fn measure(sandbox: Sandbox, runs: usize) -> (Legs, Legs) {
-    let fake = FakeSlack::start();
+    let fake = Arc::new(FakeSlack::start());
     fake.add_user(FakeUser::member(USER, "ann"));
     // As Slack does, the bot's own posts come back as events.
     fake.set_echo_bot_messages(true);

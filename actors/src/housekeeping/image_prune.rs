@@ -12,13 +12,12 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use bollard::models::ImageSummary;
-use bollard::query_parameters::{
-    ListContainersOptionsBuilder, ListImagesOptionsBuilder, RemoveImageOptionsBuilder,
-};
+use bollard::query_parameters::{ListImagesOptionsBuilder, RemoveImageOptionsBuilder};
 use tracing::{info, warn};
 
 use crate::sandbox::engine::{Engine, EngineKind};
 use crate::sandbox::images::{REPO_IMAGE, TASK_IMAGE};
+use crate::sandbox::leftovers::list_containers_json;
 use crate::sandbox::names::{LABEL_INSTANCE, LABEL_MANAGED, Names};
 use crate::sandbox::podman_api;
 
@@ -287,12 +286,11 @@ async fn with_ancestors(
 }
 
 async fn images_in_use(engine: &Engine) -> Result<BTreeSet<String>, bollard::errors::Error> {
-    let options = ListContainersOptionsBuilder::new().all(true).build();
-    let containers = engine.docker.list_containers(Some(options)).await?;
+    let containers = list_containers_json(engine, &HashMap::new()).await?;
     Ok(containers
-        .into_iter()
-        .filter_map(|container| container.image_id)
-        .map(|id| bare(&id).to_string())
+        .iter()
+        .filter_map(|container| container["ImageID"].as_str())
+        .map(|id| bare(id).to_string())
         .collect())
 }
 

@@ -1,6 +1,8 @@
 //! Start-up clean-up: containers an earlier run of this instance left
 //! behind (a crash, a kill -9). Only this instance's, found by label.
 
+use std::collections::HashMap;
+
 use bollard::query_parameters::ListContainersOptionsBuilder;
 use tracing::info;
 
@@ -41,11 +43,6 @@ async fn remove_containers_matching(
 }
 
 /// Names of this instance's containers (of one conversation, if given).
-///
-/// On Podman through its own API with the JSON read loosely: bollard's
-/// typed list fails on Podman's `stopped` state (an exited container being
-/// cleaned up), which is common while exited containers are removed in the
-/// background. Docker (or a non-socket endpoint) goes through bollard.
 pub async fn list_container_names(
     engine: &Engine,
     names: &Names,
@@ -58,6 +55,29 @@ pub async fn list_container_names(
             super::names::LABEL_CONVERSATION
         ));
     }
+    Ok(list_containers_json(engine, &filters)
+        .await?
+        .iter()
+        .filter_map(|c| {
+            c["Names"][0]
+                .as_str()
+                .or(c["Id"].as_str())
+                .map(|n| n.trim_start_matches('/').to_string())
+        })
+        .collect())
+}
+
+/// Every container matching `filters` (all states), as the engine's list
+/// JSON (`Id`, `Names`, `ImageID`, `Labels`, ...).
+///
+/// On Podman through its own API with the JSON read loosely: bollard's
+/// typed list fails on Podman's `stopped` state (an exited container being
+/// cleaned up), which is common while exited containers are removed in the
+/// background. Docker (or a non-socket endpoint) goes through bollard.
+pub async fn list_containers_json(
+    engine: &Engine,
+    filters: &HashMap<String, Vec<String>>,
+) -> Result<Vec<serde_json::Value>, bollard::errors::Error> {
     let path = format!(
         "/containers/json?all=true&filters={}",
         crate::percent_encoding::encode_component(&serde_json::json!(filters).to_string())
@@ -68,32 +88,18 @@ pub async fn list_container_names(
         && listed.status == 200
         && let Ok(containers) = serde_json::from_str::<Vec<serde_json::Value>>(&listed.body)
     {
-        return Ok(containers
-            .iter()
-            .filter_map(|c| {
-                c["Names"][0]
-                    .as_str()
-                    .or(c["Id"].as_str())
-                    .map(|n| n.trim_start_matches('/').to_string())
-            })
-            .collect());
+        return Ok(containers);
     }
     let options = ListContainersOptionsBuilder::new()
         .all(true)
-        .filters(&filters)
+        .filters(filters)
         .build();
     Ok(engine
         .docker
         .list_containers(Some(options))
         .await?
-        .into_iter()
-        .filter_map(|c| {
-            c.names
-                .as_ref()
-                .and_then(|n| n.first())
-                .map(|n| n.trim_start_matches('/').to_string())
-                .or(c.id.clone())
-        })
+        .iter()
+        .filter_map(|c| serde_json::to_value(c).ok())
         .collect())
 }
 
