@@ -280,16 +280,32 @@ async fn stop_can_drop_the_pending_follow_up() {
         assert!(waited.elapsed() < Duration::from_secs(10));
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // a stop aimed at another task (one that ended meanwhile, say) leaves
+    // the running one and the queue alone
+    let missed = repo
+        .send(StopConversation {
+            conversation_id: conversation.clone(),
+            drop_pending: false,
+            only_task: Some(format!("{conversation}-99")),
+        })
+        .await
+        .expect("repo")
+        .expect("actor");
+    assert_eq!(missed.stopped_task, None, "{missed:?}");
+    let state = actor.send(GetState).await.expect("state");
+    assert!(state.running.is_some(), "{state:?}");
+    let running_task = format!("{conversation}-1");
     let stopped = repo
         .send(StopConversation {
             conversation_id: conversation.clone(),
             drop_pending: true,
+            only_task: Some(running_task.clone()),
         })
         .await
         .expect("repo")
         .expect("actor");
     assert_eq!(stopped.dropped, 1, "{stopped:?}");
-    assert!(stopped.stopped_task.is_some(), "{stopped:?}");
+    assert_eq!(stopped.stopped_task, Some(running_task), "{stopped:?}");
     let calls = fx
         .channels
         .channel("alpha")

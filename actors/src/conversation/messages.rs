@@ -14,10 +14,13 @@ pub struct NewMessage(pub IntakeId);
 /// slot, preparing, running). With `drop_pending`, the follow-ups queued
 /// behind it are dropped too (their senders are told); otherwise they run
 /// next.
-#[derive(Message, Debug, Clone, Copy, Default)]
+#[derive(Message, Debug, Clone, Default)]
 #[rtype(result = "StopResult")]
 pub struct Stop {
     pub drop_pending: bool,
+    /// Stop the running task only if it is this one (`airut stop TASK`):
+    /// a task that ended meanwhile must not take its successor with it.
+    pub only_task: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

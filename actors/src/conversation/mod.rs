@@ -407,10 +407,18 @@ impl Handler<Stop> for ConversationActor {
     type Result = MessageResult<Stop>;
 
     fn handle(&mut self, msg: Stop, ctx: &mut Context<Self>) -> Self::Result {
-        let stopped_task = self.running.as_ref().map(|running| {
-            running.stop.stop();
-            running.task_id.clone()
-        });
+        let stopped_task = self
+            .running
+            .as_ref()
+            .filter(|running| {
+                msg.only_task
+                    .as_ref()
+                    .is_none_or(|wanted| *wanted == running.task_id)
+            })
+            .map(|running| {
+                running.stop.stop();
+                running.task_id.clone()
+            });
         let mut dropped = 0;
         if msg.drop_pending && !self.queue.is_empty() {
             let ids = std::mem::take(&mut self.queue);

@@ -431,6 +431,8 @@ pub struct InterruptRepo;
 pub struct StopConversation {
     pub conversation_id: ConversationId,
     pub drop_pending: bool,
+    /// Only if this task is the one running (see `Stop::only_task`).
+    pub only_task: Option<String>,
 }
 
 /// Conversations with a task running or messages waiting, for
@@ -502,6 +504,7 @@ impl Handler<StopConversation> for RepoActor {
             let addr = addr?;
             addr.send(Stop {
                 drop_pending: msg.drop_pending,
+                only_task: msg.only_task,
             })
             .await
             .ok()

@@ -514,8 +514,14 @@ pub async fn stop_conversation(
         return not_found(&state, &format!("No conversation {id}."));
     };
     if let Some(repo_id) = repo_id {
-        match crate::web::api::stop::send_stop(&state, &repo_id, id.clone(), query.drop_pending)
-            .await
+        match crate::web::api::stop::send_stop(
+            &state,
+            &repo_id,
+            id.clone(),
+            query.drop_pending,
+            None,
+        )
+        .await
         {
             Ok(result) => tracing::info!(
                 "dashboard stop of {id}: stopped {:?}, dropped {}",
