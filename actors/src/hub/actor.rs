@@ -276,6 +276,16 @@ impl Hub {
     fn fold(&mut self, event: &GatewayEvent) {
         match event {
             GatewayEvent::Boot { phase } => self.boot = *phase,
+            // `Stopped` is published when a reload removed the repo: it
+            // leaves the overview with its channels.
+            GatewayEvent::Repo {
+                repo_id,
+                status: RepoStatus::Stopped,
+            } => {
+                self.repos.remove(repo_id);
+                let prefix = format!("{repo_id}/");
+                self.channels.retain(|key, _| !key.starts_with(&prefix));
+            }
             GatewayEvent::Repo { repo_id, status } => {
                 self.repos.insert(repo_id.clone(), status.clone());
             }

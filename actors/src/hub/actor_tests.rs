@@ -386,3 +386,35 @@ async fn messages_closed_without_a_task_leave_the_queue() {
         .collect();
     assert_eq!(left, vec![IntakeId(1)]);
 }
+
+#[actix::test]
+async fn a_removed_repo_leaves_the_snapshot_with_its_channels() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hub = Hub::new(open_store(dir.path())).start();
+    let health = |repo: &str| GatewayEvent::ChannelHealth {
+        repo_id: repo.to_string(),
+        channel: "slack".to_string(),
+        state: "connected".to_string(),
+        error: None,
+    };
+    let live = |repo: &str| GatewayEvent::Repo {
+        repo_id: repo.to_string(),
+        status: RepoStatus::Live,
+    };
+    publish(
+        &hub,
+        vec![live("gone"), health("gone"), live("kept"), health("kept")],
+    )
+    .await;
+    publish(
+        &hub,
+        vec![GatewayEvent::Repo {
+            repo_id: "gone".to_string(),
+            status: RepoStatus::Stopped,
+        }],
+    )
+    .await;
+    let snap = snapshot(&hub).await;
+    assert_eq!(snap.repos.keys().collect::<Vec<_>>(), vec!["kept"]);
+    assert_eq!(snap.channels.keys().collect::<Vec<_>>(), vec!["kept/slack"]);
+}

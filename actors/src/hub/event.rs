@@ -37,6 +37,7 @@ pub enum RepoStatus {
         error: String,
         retry_at_ms: i64,
     },
+    /// Removed from the config by a reload (and stopped once idle).
     Stopped,
 }
 
