@@ -18,6 +18,7 @@ use super::authorizer::{Authorizer, Directory, UserInfo};
 use super::events::Candidate;
 use super::render::mentions::{resolve_inbound, strip_bot_mention};
 use crate::channel::ChannelError;
+use crate::channel::email::parse::attachment_names::safe_name;
 use crate::config::ChannelKind;
 use crate::intake::{Attachment, InboundMessage, Sender, unique_name};
 
@@ -79,34 +80,12 @@ pub fn file_refs(files: Option<&Value>) -> Vec<FileRef> {
         .collect()
 }
 
-/// One harmless path component: the basename without control
-/// characters, leading dots or a leading dash; `unnamed` if nothing is
-/// left.
+/// One harmless path component for a Slack file name: the same rules as
+/// email attachments (basename only; no control or invisible bidi
+/// characters, leading dots or leading dash; length capped keeping the
+/// extension; `attachment.bin` when nothing is left).
 pub fn safe_file_name(raw: &str) -> String {
-    let base = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control())
-        .map(|c| match c {
-            ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
-            c => c,
-        })
-        .collect();
-    let trimmed = cleaned
-        .trim_start_matches(|c: char| c == '.' || c.is_whitespace())
-        .trim_end_matches(|c: char| c == '.' || c.is_whitespace());
-    let name = match trimmed.strip_prefix('-') {
-        Some(rest) => format!("_{rest}"),
-        None => trimmed.to_string(),
-    };
-    if name.is_empty() {
-        return "unnamed".into();
-    }
-    let mut end = name.len().min(140);
-    while !name.is_char_boundary(end) {
-        end -= 1;
-    }
-    name[..end].to_string()
+    safe_name(Some(raw), "application/octet-stream")
 }
 
 /// User ids of `<@U…>` / `<@U…|label>` tokens, in order, once each.

@@ -55,7 +55,7 @@ fn file_refs_prefer_the_download_url_and_skip_the_unusable() {
                 url: "https://files.slack.com/b".into()
             },
             FileRef {
-                name: "unnamed".into(),
+                name: "attachment.bin".into(),
                 url: "https://files.slack.com/c".into()
             },
         ]
@@ -69,7 +69,9 @@ fn file_names_are_one_harmless_component() {
     assert_eq!(safe_file_name(".bashrc"), "bashrc");
     assert_eq!(safe_file_name("-rf"), "_rf");
     assert_eq!(safe_file_name("a:b?.txt"), "a_b_.txt");
-    assert_eq!(safe_file_name(".."), "unnamed");
+    assert_eq!(safe_file_name(".."), "attachment.bin");
+    // a right-to-left override cannot disguise the extension
+    assert_eq!(safe_file_name("invoice\u{202E}fdp.exe"), "invoicefdp.exe");
     assert_eq!(safe_file_name("dir\\x.txt"), "x.txt");
 }
 

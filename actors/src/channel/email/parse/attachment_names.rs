@@ -11,7 +11,7 @@ const MAX_EXTENSION_CHARS: usize = 16;
 
 /// A single safe path component for `raw` (a sender-supplied name), or a
 /// name made from `content_type` when nothing usable is left.
-pub(super) fn safe_name(raw: Option<&str>, content_type: &str) -> String {
+pub(crate) fn safe_name(raw: Option<&str>, content_type: &str) -> String {
     let base = raw
         .map(|name| name.rsplit(['/', '\\']).next().unwrap_or(name))
         .unwrap_or("");

@@ -3,7 +3,7 @@
 //! the hints for conversation and model. Pure code, no I/O.
 
 mod addressing;
-mod attachment_names;
+pub(crate) mod attachment_names;
 mod attachments;
 mod attribution;
 mod body_select;
