@@ -337,11 +337,28 @@ async fn threads_replay_and_stick_rejections_are_typed_and_foreign_hosts_get_no_
     let url = format!("http://{}/steal/x.txt", foreign.local_addr().expect("addr"));
     let file = serde_json::json!({"id": "F9", "name": "x.txt", "url_private": url,
         "url_private_download": url});
-    let d = fake.user_message(UserMessage::dm("U1ANN", "D1ANN", "see file").with_file(file));
+    // and a file Slack answers with its sign-in page (status 200): not
+    // saved as the file; both are named to the agent with the reason
+    let refused = fake.add_refused_file("F8", "report.pdf");
+    let d = fake.user_message(
+        UserMessage::dm("U1ANN", "D1ANN", "see file")
+            .with_file(file)
+            .with_file(refused),
+    );
     assert!(all_acked(&fake, &d).await, "file DM not acked");
     let found = entries(&journal, &format!("slack:D1ANN:{}", d.ts));
     assert_eq!(found.len(), 1);
     assert!(found[0].message.attachments.is_empty());
+    let body = &found[0].message.body;
+    assert!(body.starts_with("see file"), "{body}");
+    assert!(
+        body.contains("[Files that could not be received: x.txt (refusing to download"),
+        "{body}"
+    );
+    assert!(
+        body.contains("report.pdf (Slack sent a web page instead of the file"),
+        "{body}"
+    );
     assert!(
         matches!(foreign.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
         "the foreign host was contacted"

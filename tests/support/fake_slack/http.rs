@@ -166,10 +166,13 @@ fn hosted_file(shared: &Shared, rest: &str, bearer: Option<String>) -> Response<
         .and_then(|head| head.split_once('-'))
         .map(|(_, id)| id.to_owned())
         .unwrap_or_default();
-    if bearer.as_deref() != Some(BOT_TOKEN) {
-        state
-            .auth_failures
-            .push(format!("files-pri/{file_id}: not_authed"));
+    let authorized = bearer.as_deref() == Some(BOT_TOKEN);
+    if !authorized || state.refused_files.contains(&file_id) {
+        if !authorized {
+            state
+                .auth_failures
+                .push(format!("files-pri/{file_id}: not_authed"));
+        }
         let mut page = text(
             StatusCode::OK,
             "<!DOCTYPE html><html><body>Sign in to Fake Workspace</body></html>",

@@ -159,6 +159,15 @@ impl FakeSlack {
         objects::file(&state.base_url, id, name, bytes.len(), "U0UPLOADER")
     }
 
+    /// A file Slack will not serve to this app (not shared with it, or the
+    /// app lacks `files:read`): even with the bot token the download gets
+    /// the sign-in page with status 200, as real Slack answers.
+    pub fn add_refused_file(&self, id: &str, name: &str) -> Value {
+        let file = self.add_file(id, name, b"never served");
+        self.shared.lock().refused_files.insert(id.to_owned());
+        file
+    }
+
     /// A file whose URLs point at another host (same loopback, another
     /// port): the bot token must never be sent there. Requests are listed
     /// by `foreign_requests`; one carrying a token is an auth failure.

@@ -48,6 +48,8 @@ pub(super) struct State {
     pub channels: BTreeMap<String, Value>,
     pub messages: BTreeMap<String, Vec<Value>>,
     pub files: BTreeMap<String, HostedFile>,
+    /// Files Slack will not serve to this app: the sign-in page, status 200.
+    pub refused_files: BTreeSet<String>,
     pub pending_uploads: BTreeMap<String, PendingUpload>,
     pub uploads: Vec<Upload>,
     pub calls: Vec<(String, Value)>,
@@ -81,6 +83,7 @@ impl State {
             channels: BTreeMap::new(),
             messages: BTreeMap::new(),
             files: BTreeMap::new(),
+            refused_files: BTreeSet::new(),
             pending_uploads: BTreeMap::new(),
             uploads: Vec::new(),
             calls: Vec::new(),

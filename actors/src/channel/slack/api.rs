@@ -112,9 +112,15 @@ impl SlackApi {
     }
 
     /// GETs a Slack file with the bot token — only to the API origin or to
-    /// Slack's file hosts; refuses others, redirects and bodies over
-    /// `max_bytes`.
-    pub async fn download(&self, url: &str, max_bytes: u64) -> Result<Vec<u8>, ChannelError> {
+    /// Slack's file hosts; refuses others, redirects, bodies over
+    /// `max_bytes`, and a web page where the file is not one (Slack's
+    /// sign-in page, served with 200 when the token may not read the file).
+    pub async fn download(
+        &self,
+        url: &str,
+        max_bytes: u64,
+        html_expected: bool,
+    ) -> Result<Vec<u8>, ChannelError> {
         if !self.may_send_token_to(url) {
             return Err(ChannelError(format!(
                 "refusing to download {} (not a Slack host)",
@@ -143,6 +149,16 @@ impl SlackApi {
                 origin_of(url),
                 response.status()
             )));
+        }
+        let is_html = response
+            .headers()
+            .get(hyper::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"));
+        if is_html && !html_expected {
+            return Err(ChannelError(
+                "Slack sent a web page instead of the file (does the app have files:read?)".into(),
+            ));
         }
         let mut body = response.into_body();
         let mut bytes = Vec::new();

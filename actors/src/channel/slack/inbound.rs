@@ -264,8 +264,18 @@ pub async fn build<D: Directory>(
     let replay_text = replay_block(history, &names, cx.limits.max_replay);
     let mut refs: Vec<FileRef> = history.iter().flat_map(|m| m.files.clone()).collect();
     refs.extend(file_refs(candidate.files.as_ref()));
-    let attachments = download_all(cx, &candidate.dedupe_key(), &refs).await;
-    let body = compose_body(replay_text.as_deref(), &request, !attachments.is_empty());
+    let (attachments, skipped) = download_all(cx, &candidate.dedupe_key(), &refs).await;
+    let mut body = compose_body(
+        replay_text.as_deref(),
+        &request,
+        !attachments.is_empty() || !skipped.is_empty(),
+    );
+    if !skipped.is_empty() {
+        body.push_str(&format!(
+            "\n\n[Files that could not be received: {}]",
+            skipped.join("; ")
+        ));
+    }
     InboundMessage {
         channel: ChannelKind::Slack,
         repo_id: cx.repo_id.to_string(),
@@ -327,26 +337,42 @@ async fn fetch_history<D>(
     replayable(&raw, trigger_ts)
 }
 
-/// Downloads into `<staging>/slack-<hash of the dedupe key>/`; a file that
-/// fails or is over a limit is logged and skipped.
+/// Downloads into `<staging>/slack-<hash of the dedupe key>/`. A file
+/// that fails or is over a limit is skipped and named with the reason in
+/// the second list, so the agent can tell the user instead of working as
+/// if it had never been sent.
 async fn download_all<D>(
     cx: &BuildContext<'_, D>,
     dedupe_key: &str,
     refs: &[FileRef],
-) -> Vec<Attachment> {
+) -> (Vec<Attachment>, Vec<String>) {
     if refs.is_empty() {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
     let digest = Sha256::digest(dedupe_key.as_bytes());
     let dir_name: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
     let dir = cx.staging.join(format!("slack-{dir_name}"));
     if let Err(error) = tokio::fs::create_dir_all(&dir).await {
         warn!(repo = cx.repo_id, %error, "slack: creating the staging directory failed");
-        return Vec::new();
+        let skipped = refs
+            .iter()
+            .map(|f| format!("{} (could not be stored)", f.name))
+            .collect();
+        return (Vec::new(), skipped);
     }
     let mut taken = HashSet::new();
     let mut total: u64 = 0;
     let mut out = Vec::new();
+    let mut skipped: Vec<String> = refs
+        .iter()
+        .skip(cx.limits.max_files)
+        .map(|f| {
+            format!(
+                "{} (over the limit of {} files)",
+                f.name, cx.limits.max_files
+            )
+        })
+        .collect();
     for file in refs.iter().take(cx.limits.max_files) {
         let budget = cx
             .limits
@@ -359,10 +385,11 @@ async fn download_all<D>(
             }
             Err(error) => {
                 warn!(repo = cx.repo_id, file = file.name, %error, "slack: file skipped");
+                skipped.push(format!("{} ({})", file.name, error.0));
             }
         }
     }
-    out
+    (out, skipped)
 }
 
 async fn download_one<D>(
@@ -374,7 +401,7 @@ async fn download_one<D>(
 ) -> Result<(Attachment, u64), ChannelError> {
     let bytes = tokio::time::timeout(
         cx.limits.download_timeout,
-        cx.api.download(&file.url, budget),
+        cx.api.download(&file.url, budget, expects_html(&file.name)),
     )
     .await
     .map_err(|_| ChannelError("download timed out".into()))??;
@@ -384,6 +411,13 @@ async fn download_one<D>(
         .await
         .map_err(|e| ChannelError(format!("saving {name}: {e}")))?;
     Ok((Attachment { name, path }, bytes.len() as u64))
+}
+
+/// Whether a web page is a plausible content for this file: Slack answers
+/// a file request it will not serve with its sign-in page and status 200.
+fn expects_html(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".html") || lower.ends_with(".htm")
 }
 
 #[cfg(test)]
