@@ -42,7 +42,7 @@ use mail_parser::MessageParser;
 use support::gateway_fixture::{DOCKERFILE, GatewayFixture, MODEL, live_repo, upstream};
 use support::mail_servers::MailServers;
 
-use stats::percentile;
+use stats::report_noted;
 
 const AIRUT: &str = "airut@localhost";
 const ANN: &str = "ann@localhost";
@@ -126,77 +126,65 @@ impl Legs {
 
     fn print(&self, title: &str, total_note: &str, ack_note: &str) {
         println!("\n{title}");
-        line(
+        report_noted(
             "delivery -> reply in sender's Maildir (TOTAL)",
             &self.total,
             total_note,
         );
         if !self.ack.is_empty() {
-            line(
+            report_noted(
                 "delivery -> acknowledgement in Maildir",
                 &self.ack,
                 ack_note,
             );
         }
-        line("  dovecot-lda run (delivery itself)", &self.lda, "");
-        line(
+        report_noted("  dovecot-lda run (delivery itself)", &self.lda, "");
+        report_noted(
             "  delivery -> picked up (MessageQueued)",
             &self.pickup,
             "IDLE, fetch, checks, journal",
         );
-        line(
+        report_noted(
             "  picked up -> TaskStarted",
             &self.to_started,
-            "ack SMTP, git, image check",
+            "journal mark_running (the acknowledgement runs alongside)",
         );
-        line(
+        report_noted(
             "  TaskStarted -> first Claude event",
             &self.container_up,
-            "container (+sandbox) up, Claude boots",
+            "workspace, image check, container (+sandbox), Claude boots",
         );
-        line(
+        report_noted(
             "  first Claude event -> result event",
             &self.claude,
             "Claude with the model",
         );
-        line(
+        report_noted(
             "  result event -> reply in Maildir",
             &self.result_to_reply,
             "container exit, reply SMTP, LDA",
         );
-        line(
+        report_noted(
             "  reply in Maildir -> TaskFinished",
             &self.reply_to_finished,
             "journal",
         );
-        line(
+        report_noted(
             "  container run (TaskStarted -> TaskFinished)",
             &self.container_run,
             "",
         );
-        line(
+        report_noted(
             "gateway share (total - container run)",
             &self.share,
             "target <= 0.1 s",
         );
-        line(
+        report_noted(
             "  total - (TaskStarted -> result event)",
             &self.share_strict,
             "all outside container+Claude",
         );
     }
-}
-
-fn line(name: &str, samples: &[Duration], note: &str) {
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    println!(
-        "{name:<48} n={:<3} p50={:>7.1} ms  p95={:>7.1} ms  min={:>7.1} ms  max={:>7.1} ms  {note}",
-        samples.len(),
-        ms(percentile(samples, 50.0)),
-        ms(percentile(samples, 95.0)),
-        ms(samples.iter().min().copied().unwrap_or_default()),
-        ms(samples.iter().max().copied().unwrap_or_default()),
-    );
 }
 
 fn yaml(url: &str, servers: &MailServers, sandbox: Sandbox, host_ip: Option<&str>) -> String {

@@ -40,7 +40,7 @@ use serde_json::Value;
 use support::fake_slack::{APP_TOKEN, BOT_TOKEN, FakeSlack, FakeUser, UserMessage};
 use support::gateway_fixture::{DOCKERFILE, GatewayFixture, MODEL, live_repo, upstream};
 
-use stats::percentile;
+use stats::report_noted;
 
 const USER: &str = "U1ANN";
 const DM: &str = "D1ANN";
@@ -122,77 +122,65 @@ impl Legs {
 
     fn print(&self, title: &str, total_note: &str) {
         println!("\n{title}");
-        line(
+        report_noted(
             "event delivered -> answer post in thread (TOTAL)",
             &self.total,
             total_note,
         );
-        line(
+        report_noted(
             "  delivered -> envelope acked",
             &self.acked,
             "socket, checks, journal",
         );
-        line("  delivered -> picked up (MessageQueued)", &self.pickup, "");
+        report_noted("  delivered -> picked up (MessageQueued)", &self.pickup, "");
         if !self.ack_post.is_empty() {
-            line(
+            report_noted(
                 "  delivered -> acknowledgement post",
                 &self.ack_post,
                 "chat.postMessage",
             );
         }
-        line(
+        report_noted(
             "  picked up -> TaskStarted",
             &self.to_started,
             "journal mark_running (ack post runs alongside)",
         );
-        line(
+        report_noted(
             "  TaskStarted -> first Claude event",
             &self.container_up,
             "workspace, image check, container (+sandbox), Claude boots",
         );
-        line(
+        report_noted(
             "  first Claude event -> result event",
             &self.claude,
             "Claude with the model",
         );
-        line(
+        report_noted(
             "  result event -> answer post",
             &self.result_to_answer,
             "container exit, chat.postMessage",
         );
-        line(
+        report_noted(
             "  answer post -> TaskFinished",
             &self.answer_to_finished,
             "journal",
         );
-        line(
+        report_noted(
             "  container run (TaskStarted -> TaskFinished)",
             &self.container_run,
             "",
         );
-        line(
+        report_noted(
             "gateway share (total - container run)",
             &self.share,
             "target <= 0.1 s",
         );
-        line(
+        report_noted(
             "  total - (TaskStarted -> result event)",
             &self.share_strict,
             "all outside container+Claude",
         );
     }
-}
-
-fn line(name: &str, samples: &[Duration], note: &str) {
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    println!(
-        "{name:<50} n={:<3} p50={:>7.1} ms  p95={:>7.1} ms  min={:>7.1} ms  max={:>7.1} ms  {note}",
-        samples.len(),
-        ms(percentile(samples, 50.0)),
-        ms(percentile(samples, 95.0)),
-        ms(samples.iter().min().copied().unwrap_or_default()),
-        ms(samples.iter().max().copied().unwrap_or_default()),
-    );
 }
 
 fn yaml(url: &str, fake: &FakeSlack, sandbox: Sandbox, host_ip: Option<&str>) -> String {

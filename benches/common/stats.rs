@@ -13,9 +13,15 @@ pub fn percentile(samples: &[Duration], p: f64) -> Duration {
 }
 
 pub fn report(name: &str, samples: &[Duration]) {
+    report_noted(name, samples, "");
+}
+
+/// One line: n, p50, p95, min, max, then `note` (the round-trip benches
+/// say there what a leg covers).
+pub fn report_noted(name: &str, samples: &[Duration], note: &str) {
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
-        "{name:<44} n={:<3} p50={:>7.1} ms  p95={:>7.1} ms  min={:>7.1} ms  max={:>7.1} ms",
+        "{name:<50} n={:<3} p50={:>7.1} ms  p95={:>7.1} ms  min={:>7.1} ms  max={:>7.1} ms  {note}",
         samples.len(),
         ms(percentile(samples, 50.0)),
         ms(percentile(samples, 95.0)),
