@@ -19,6 +19,7 @@ use airut_actors::repo::{RepoActor, Submit};
 use airut_testkit::model_server::{ModelServer, Script, ToolUse, Turn};
 use serde_json::Value;
 use support::gateway_fixture::{GatewayFixture, config_yaml, live_repo, message, upstream};
+use support::sandboxed_model::{MODEL_HOST, SandboxedModelHost};
 use support::web_fixture::start_web;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -544,35 +545,19 @@ async fn operator_commands_against_a_running_gateway() {
     gateway.send(Shutdown).await.expect("shutdown");
 }
 
-const MODEL_HOST: &str = "model.test";
-
 /// `logs --network --follow` with the network sandbox on: the proxy's
 /// decision about a refused request is printed while the task still runs
 /// (the task waits for a file the test creates after seeing the line).
 #[actix::test]
 async fn logs_follow_the_network_log_of_a_sandboxed_task() {
     use airut_actors::gateway::Gateway;
-    use airut_actors::sandbox::names::Names;
-    use airut_actors::sandbox::network_sandbox::NetworkSandbox;
 
     let engine = support::engine().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
     let mut fx = GatewayFixture::new(root);
-    // the egress network first: its gateway is where the proxy reaches the
-    // model server on this host
-    let sandbox = NetworkSandbox::prepare(
-        engine.clone(),
-        Names::new(&fx.instance),
-        PathBuf::from(env!("CARGO_BIN_EXE_airut")),
-        "debian:bookworm-slim".into(),
-        &root.join("prepare"),
-    )
-    .await
-    .expect("egress network");
-    drop(sandbox);
-    let host_ip = support::egress_gateway(&engine, &format!("airut-{}-egress", fx.instance)).await;
-    let ca = support::test_pki::test_pki("Airut cli_ops test CA", &[MODEL_HOST]);
+    let model_host = SandboxedModelHost::prepare(&engine, &fx, root, "Airut cli_ops test CA").await;
+    let ca = &model_host.ca;
     let blocked_then_wait = "exec 3<>/dev/tcp/blocked.test/80 && \
         printf 'GET /x HTTP/1.1\\r\\nHost: blocked.test\\r\\nConnection: close\\r\\n\\r\\n' >&3 && \
         head -c 200 <&3; until [ -e /workspace/go ]; do sleep 0.2; done";
@@ -583,34 +568,17 @@ async fn logs_follow_the_network_log_of_a_sandboxed_task() {
         &ca.leaf_cert_pem,
         &ca.leaf_key_pem,
     );
-    let url = support::git_repo::bare_upstream(
-        &root.join("up"),
-        &[
-            (
-                ".airut/container/Dockerfile",
-                support::gateway_fixture::DOCKERFILE,
-            ),
-            (
-                ".airut/network-allowlist.yaml",
-                &format!("domains:\n  - {MODEL_HOST}\nurl_prefixes: []\n"),
-            ),
-        ],
+    let url = model_host.upstream(root);
+    let yaml = model_host.config(
+        &config_yaml(&[("alpha", &url)], 1, 30)
+            .replace("execution:\n", "execution:\n  image_prune: false\n"),
     );
-    let yaml = config_yaml(&[("alpha", &url)], 1, 30)
-        .replace("sandbox_enabled: false", "sandbox_enabled: true")
-        .replace("execution:\n", "execution:\n  image_prune: false\n")
-        .replacen(
-            "repos:\n",
-            &format!("network:\n  upstream_hosts:\n    {MODEL_HOST}: {host_ip}\nrepos:\n"),
-            1,
-        );
     let hub = Hub::new(fx.store.clone())
         .with_network_logs(fx.state_dir())
         .start();
     fx.hub = Some(hub.clone());
-    let mut settings = fx.settings(&yaml, &format!("https://{MODEL_HOST}"), fx.channels.clone());
-    settings.overrides.upstream_ports = [(MODEL_HOST.to_string(), server.port())].into();
-    settings.overrides.upstream_extra_roots_pem = Some(ca.ca_cert_pem.clone());
+    let mut settings = fx.settings(&yaml, &SandboxedModelHost::model_url(), fx.channels.clone());
+    model_host.apply(&mut settings, server.port());
     let gateway: Addr<Gateway> = Gateway::new(settings).start();
     let web = start_web(&fx, &gateway, &hub, Some(TOKEN));
     let port: u16 = web

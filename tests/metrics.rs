@@ -15,17 +15,13 @@ use airut_actors::gateway::{Gateway, Shutdown};
 use airut_actors::hub::{GatewayEvent, Hub};
 use airut_actors::intake::{ConversationId, Recorded};
 use airut_actors::repo::{RepoActor, Submit};
-use airut_actors::sandbox::names::Names;
-use airut_actors::sandbox::network_sandbox::NetworkSandbox;
 use airut_testkit::model_server::{ApiError, ModelServer, Script, ToolUse, Turn};
-use support::gateway_fixture::{
-    DOCKERFILE, GatewayFixture, config_yaml, live_repo, message, upstream,
-};
+use support::gateway_fixture::{GatewayFixture, config_yaml, live_repo, message, upstream};
+use support::sandboxed_model::SandboxedModelHost;
 use support::web_fixture::{Web, start_web};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const TOKEN: &str = "scrape-token";
-const MODEL_HOST: &str = "model.test";
 
 /// Status, content type and body of one GET on a fresh connection.
 async fn get(base: &str, path: &str, token: Option<&str>) -> (u16, String, String) {
@@ -256,20 +252,8 @@ async fn proxy_decisions_are_counted_from_the_network_log() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
     let mut fx = GatewayFixture::new(root);
-    // the egress network first: its gateway is where the proxy reaches the
-    // model server on this host
-    let sandbox = NetworkSandbox::prepare(
-        engine.clone(),
-        Names::new(&fx.instance),
-        std::path::PathBuf::from(env!("CARGO_BIN_EXE_airut")),
-        "debian:bookworm-slim".into(),
-        &root.join("prepare"),
-    )
-    .await
-    .expect("egress network");
-    drop(sandbox);
-    let host_ip = support::egress_gateway(&engine, &format!("airut-{}-egress", fx.instance)).await;
-    let ca = support::test_pki::test_pki("Airut metrics test CA", &[MODEL_HOST]);
+    let model_host = SandboxedModelHost::prepare(&engine, &fx, root, "Airut metrics test CA").await;
+    let ca = &model_host.ca;
     // one request the allowlist refuses (bash's /dev/tcp: the image has no
     // curl), then the answer
     let blocked = "exec 3<>/dev/tcp/blocked.test/80 && \
@@ -282,30 +266,14 @@ async fn proxy_decisions_are_counted_from_the_network_log() {
         &ca.leaf_cert_pem,
         &ca.leaf_key_pem,
     );
-    let url = support::git_repo::bare_upstream(
-        &root.join("up"),
-        &[
-            (".airut/container/Dockerfile", DOCKERFILE),
-            (
-                ".airut/network-allowlist.yaml",
-                &format!("domains:\n  - {MODEL_HOST}\nurl_prefixes: []\n"),
-            ),
-        ],
-    );
-    let yaml = config_yaml(&[("alpha", &url)], 1, 30)
-        .replace("sandbox_enabled: false", "sandbox_enabled: true")
-        .replacen(
-            "repos:\n",
-            &format!("network:\n  upstream_hosts:\n    {MODEL_HOST}: {host_ip}\nrepos:\n"),
-            1,
-        );
+    let url = model_host.upstream(root);
+    let yaml = model_host.config(&config_yaml(&[("alpha", &url)], 1, 30));
     let hub = Hub::new(fx.store.clone())
         .with_network_logs(fx.state_dir())
         .start();
     fx.hub = Some(hub.clone());
-    let mut settings = fx.settings(&yaml, &format!("https://{MODEL_HOST}"), fx.channels.clone());
-    settings.overrides.upstream_ports = [(MODEL_HOST.to_string(), server.port())].into();
-    settings.overrides.upstream_extra_roots_pem = Some(ca.ca_cert_pem.clone());
+    let mut settings = fx.settings(&yaml, &SandboxedModelHost::model_url(), fx.channels.clone());
+    model_host.apply(&mut settings, server.port());
     let gateway: Addr<Gateway> = Gateway::new(settings).start();
     let web = start_web(&fx, &gateway, &hub, Some(TOKEN));
     let repo = live_repo(&gateway, "alpha").await;

@@ -9,6 +9,7 @@ pub mod fake_slack;
 pub mod gateway_fixture;
 pub mod git_repo;
 pub mod mail_servers;
+pub mod sandboxed_model;
 pub mod test_pki;
 pub mod waits;
 pub mod web_fixture;
